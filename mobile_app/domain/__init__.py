@@ -1,0 +1,78 @@
+"""Pure domain code: person identifiers, wristband payloads, search classification.
+
+No I/O, no Flet, no HTTP: value types and functions that can be tested exhaustively.
+"""
+
+from mobile_app.domain.identifiers import (
+    DNR_SYSTEM,
+    FHN_SYSTEM,
+    FNR_SYSTEM,
+    MOD11_CHECK_DIGITS,
+    CheckDigitMismatch,
+    CheckDigitRule,
+    IdentifierError,
+    IdentifierKind,
+    Mod11CheckDigits,
+    PersonIdentifier,
+    RejectionReason,
+    Sex,
+    check_digits,
+    is_valid,
+    parse_person_identifier,
+)
+from mobile_app.domain.search_query import (
+    BirthDateSearch,
+    IdentifierSearch,
+    IncompleteReason,
+    IncompleteSearch,
+    InvalidReason,
+    InvalidSearch,
+    NameSearch,
+    SearchKind,
+    SearchQuery,
+    classify_search,
+)
+from mobile_app.domain.wristband import (
+    GSRN_SYSTEM,
+    Gsrn,
+    PayloadKind,
+    WristbandError,
+    WristbandPayload,
+    WristbandReason,
+    parse_wristband,
+)
+
+__all__ = [
+    "DNR_SYSTEM",
+    "FHN_SYSTEM",
+    "FNR_SYSTEM",
+    "GSRN_SYSTEM",
+    "MOD11_CHECK_DIGITS",
+    "BirthDateSearch",
+    "CheckDigitMismatch",
+    "CheckDigitRule",
+    "Gsrn",
+    "IdentifierError",
+    "IdentifierKind",
+    "IdentifierSearch",
+    "IncompleteReason",
+    "IncompleteSearch",
+    "InvalidReason",
+    "InvalidSearch",
+    "Mod11CheckDigits",
+    "NameSearch",
+    "PayloadKind",
+    "PersonIdentifier",
+    "RejectionReason",
+    "SearchKind",
+    "SearchQuery",
+    "Sex",
+    "WristbandError",
+    "WristbandPayload",
+    "WristbandReason",
+    "check_digits",
+    "classify_search",
+    "is_valid",
+    "parse_person_identifier",
+    "parse_wristband",
+]

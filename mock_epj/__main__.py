@@ -1,0 +1,5 @@
+"""Run the mock EPJ with ``python -m mock_epj``."""
+
+from mock_epj.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""Composition root: opens (and on first start seeds) the database and wires the server together."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+
+from mock_epj.access import AccessControl
+from mock_epj.auth import AuthConfig, Authenticator, save_logins
+from mock_epj.faults import Faults, FaultSettings
+from mock_epj.interactions import FhirService
+from mock_epj.labsim import LabSimulator
+from mock_epj.routes import Api
+from mock_epj.seed import generate
+from mock_epj.server import EPJHTTPServer, RunningServer, start_in_thread
+from mock_epj.store import Store
+
+DEMO_LOGINS = (
+    ("lege1", "doctor", "Medisinsk sengepost"),
+    ("spl1", "nurse", "Medisinsk sengepost"),
+    ("lege2", "doctor", "Kirurgisk sengepost"),
+    ("revisor", "auditor", "may read AuditEvent"),
+)
+DEMO_PIN = "1234"
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("visitt", appauthor=False)) / "mock-epj.sqlite3"
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    db: Path = field(default_factory=default_db_path)
+    seed: int = 42
+    patients: int = 300
+    token_ttl: float = 8 * 3600
+    lockout_seconds: float = 300
+    simulate_labs: float | None = None
+    faults: FaultSettings = field(default_factory=FaultSettings)
+    verbose: bool = False
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    seeded: bool
+    resources: int
+    seconds: float
+
+
+def seed_database(store: Store, seed: int, patients: int, now: datetime | None = None) -> SeedReport:
+    """Fill an empty database with the synthetic hospital; a seeded one is left as it is."""
+    if store.get_setting("seeded"):
+        return SeedReport(False, store.count(), 0.0)
+    started = time.perf_counter()
+    data = generate(seed, patients, now or datetime.now(UTC))
+    loaded = store.bulk_load(data.resources)
+    save_logins(store, [(login.username, login.pin, login.practitioner_id, login.role, login.name)
+                        for login in data.logins])
+    store.set_setting("seeded", f"seed={seed} patients={patients}")
+    store.analyze()
+    return SeedReport(True, loaded, time.perf_counter() - started)
+
+
+@dataclass
+class MockEPJ:
+    """Everything one server needs, built from a ServerConfig."""
+
+    config: ServerConfig
+    store: Store
+    auth: Authenticator
+    access: AccessControl
+    service: FhirService
+    faults: Faults
+    labs: LabSimulator
+    seed_report: SeedReport
+
+    @classmethod
+    def open(cls, config: ServerConfig) -> MockEPJ:
+        store = Store(config.db)
+        report = seed_database(store, config.seed, config.patients)
+        access = AccessControl(store)
+        auth = Authenticator(store, AuthConfig(token_ttl=config.token_ttl,
+                                               lockout_seconds=config.lockout_seconds))
+        return cls(config, store, auth, access, FhirService(store, access),
+                   Faults(config.faults), LabSimulator(store), report)
+
+    def http_server(self) -> EPJHTTPServer:
+        def api_factory(base_url: str) -> Api:
+            return Api(self.service, self.auth, self.access, self.faults, base_url,
+                       simulate_lab=self.labs.arrive)
+
+        return EPJHTTPServer((self.config.host, self.config.port), api_factory, self.config.verbose)
+
+    def start(self) -> RunningServer:
+        """Serve on a background thread (port 0 picks a free port)."""
+        running = start_in_thread(self.http_server())
+        if self.config.simulate_labs:
+            self.labs.start(self.config.simulate_labs)
+        return running

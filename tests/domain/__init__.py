@@ -1,0 +1,1 @@
+"""Tests for the pure domain code in mobile_app.domain."""
