@@ -114,7 +114,7 @@ def _resolve(store: Store, ref: str) -> str:
         raise FhirError(422, "processing", f"unsupported reference target {ref}")
     request = search.parse(type_, parse_qsl(query))
     sql, args = search.build(request, None)
-    rows = store.conn().execute(f"SELECT r.id {sql} LIMIT 2", args).fetchall()
-    if len(rows) != 1:
-        raise FhirError(422, "processing", f"the reference {ref} matches {len(rows)} resources")
-    return f"{type_}/{rows[0][0]}"
+    rids = [row[0] for row in store.conn().execute(f"SELECT r.rid {sql} LIMIT 2", args)]
+    if len(rids) != 1:
+        raise FhirError(422, "processing", f"the reference {ref} matches {len(rids)} resources")
+    return f"{type_}/{store.read_rids(rids)[0].id}"

@@ -188,7 +188,9 @@ class FhirService:
 
     # ------------------------------------------------------------ search
 
-    def _access_clause(self, ctx: Context, type_: str) -> AccessClause:
+    def _access_clause(self, ctx: Context, type_: str) -> AccessClause | None:
+        if type_ not in CLINICAL_TYPES and not RESOURCES[type_].private:
+            return None  # demographics, staff and places are open to every logged-in user
         grant = self.access.grant(ctx.session)
         restrict = type_ in CLINICAL_TYPES and type_ not in SUBSETTED_TYPES
         return AccessClause(
@@ -213,13 +215,19 @@ class FhirService:
         sql, args = search.build(request, clause)
         order, order_args = search.order_by(request)
         with self.store.snapshot() as conn:
-            total = int(conn.execute(f"SELECT COUNT(*) {sql}", args).fetchone()[0])
             if request.summary_count or request.count == 0:
-                return total, []
-            rids = [row[0] for row in conn.execute(
-                f"SELECT r.rid {sql} {order} LIMIT ? OFFSET ?",
-                [*args, *order_args, request.count, request.offset])]
-            return total, self.store.read_rids(rids)
+                return int(conn.execute(f"SELECT COUNT(*) {sql}", args).fetchone()[0]), []
+            # One pass gives the page and (as a window) the total.
+            rows = conn.execute(
+                f"SELECT r.rid, COUNT(*) OVER () {sql} {order} LIMIT ? OFFSET ?",
+                [*args, *order_args, request.count, request.offset]).fetchall()
+            if rows:
+                total = int(rows[0][1])
+            elif request.offset:
+                total = int(conn.execute(f"SELECT COUNT(*) {sql}", args).fetchone()[0])
+            else:
+                total = 0
+            return total, self.store.read_rids([row[0] for row in rows])
 
     def _patient_exists(self, patient_id: str) -> bool:
         stored = self.store.read("Patient", patient_id)

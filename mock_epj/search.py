@@ -219,7 +219,8 @@ def _condition(criterion: Criterion, type_: str) -> tuple[str, list[Any]]:
     param = criterion.param
     if param.name == "_id":
         return (
-            "SELECT rid FROM resources WHERE type=? AND id IN (SELECT value FROM json_each(?))",
+            "SELECT rid FROM resources WHERE type=? AND deleted=0"
+            " AND id IN (SELECT value FROM json_each(?))",
             [type_, json.dumps(list(criterion.values))],
         )
     table = _TABLE[param.type]
@@ -304,11 +305,17 @@ def build(request: SearchRequest, access: AccessClause | None) -> tuple[str, lis
     criteria = sorted(request.criteria, key=lambda c: c.selectivity)
     args: list[Any] = []
     driver = next((c for c in criteria if c.modifier not in ("not", "missing")), None)
+    # Index rows exist only for current, undeleted resources, so when neither access rules nor
+    # the sort need resource columns the query never touches the (large) resources table.
+    needs_row = access is not None or any(name in ("_id", "_lastUpdated") for name, _ in request.sort)
     if driver is not None:
         sub, sub_args = _condition(driver, request.type)
-        sql = f"FROM (SELECT DISTINCT rid FROM ({sub})) m CROSS JOIN resources r ON r.rid = m.rid"
         args.extend(sub_args)
-        where = ["r.deleted = 0"]
+        if needs_row:
+            sql = f"FROM (SELECT DISTINCT rid FROM ({sub})) m CROSS JOIN resources r ON r.rid = m.rid"
+        else:
+            sql = f"FROM (SELECT DISTINCT rid FROM ({sub})) r"
+        where = ["1"]
     else:
         sql = "FROM resources r"
         where = ["r.type = ?", "r.deleted = 0"]

@@ -100,8 +100,11 @@ def new_id() -> str:
 
 
 def _is_private(resource: dict[str, Any]) -> bool:
-    if RESOURCES[resource["resourceType"]].private:
+    definition = RESOURCES[resource["resourceType"]]
+    if definition.private:
         return True
+    if definition.patient_param is None:
+        return False  # the confidentiality label is honoured on clinical resources only
     labels = resource.get("meta", {}).get("security", [])
     return any(lab.get("system") == V3_CONFIDENTIALITY and lab.get("code") == "R" for lab in labels)
 
