@@ -1,0 +1,1 @@
+"""Reusable widgets: patient banner and rows, loading/empty/error states, section headers."""

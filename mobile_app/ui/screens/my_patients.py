@@ -1,0 +1,62 @@
+"""My patients: stays I take part in, then the patients I opened recently."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from mobile_app.domain.models import PatientSummary
+from mobile_app.ui import format as fmt
+from mobile_app.ui import theme
+from mobile_app.ui.components import states
+from mobile_app.ui.components.patient import patient_row
+from mobile_app.ui.messages import Messages
+from mobile_app.ui.viewmodels.app_state import AppState
+from mobile_app.ui.viewmodels.base import Status
+from mobile_app.ui.viewmodels.my_patients import MyPatientsState
+
+
+@ft.component
+def MyPatientsScreen(app: AppState, my: MyPatientsState, t: Messages) -> ft.Control:
+    today = app.ctx.today()
+
+    async def refresh() -> None:
+        app.touch()
+        await my.refresh()
+
+    def opener(patient: PatientSummary):  # type: ignore[no-untyped-def]
+        async def open_patient() -> None:
+            app.touch()
+            await app.open_patient(patient.id, patient, opened_from="my_patients")
+        return open_patient
+
+    body: list[ft.Control] = []
+    if my.status is Status.LOADING and my.fetched_at is None:
+        body.append(states.loading(t))
+    elif my.status is Status.ERROR and my.problem is not None:
+        if my.fetched_at:
+            body.append(states.stale_bar(t, my.problem, my.fetched_at, refresh))
+        else:
+            body.append(states.error(t, my.problem, refresh))
+    if my.fetched_at is not None:
+        body.append(states.section(t("my.in_care")))
+        if my.in_care:
+            body.extend(patient_row(t, p, today, opener(p)) for p in my.in_care)
+        else:
+            body.append(ft.Container(ft.Text(t("my.none_in_care"), color=ft.Colors.ON_SURFACE_VARIANT),
+                                     padding=ft.Padding.symmetric(horizontal=16, vertical=8)))
+        body.append(states.section(t("my.recent")))
+        if my.recent:
+            body.extend(patient_row(t, p, today, opener(p)) for p in my.recent)
+        else:
+            body.append(ft.Container(ft.Text(t("my.none_recent"), color=ft.Colors.ON_SURFACE_VARIANT),
+                                     padding=ft.Padding.symmetric(horizontal=16, vertical=8)))
+    header = ft.Row([
+        ft.Text(t("state.fetched", time=fmt.clock(my.fetched_at)) if my.fetched_at else "",
+                size=12, color=ft.Colors.ON_SURFACE_VARIANT, expand=True),
+        ft.IconButton(ft.Icons.REFRESH, on_click=refresh, tooltip=t("state.refresh"),
+                      width=theme.TOUCH, height=theme.TOUCH),
+    ])
+    return ft.Column(expand=True, spacing=0, controls=[
+        ft.Container(header, padding=ft.Padding.only(left=16, right=12, top=4)),
+        ft.ListView(controls=body, expand=True),
+    ])

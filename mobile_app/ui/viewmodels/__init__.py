@@ -1,0 +1,1 @@
+"""Screen state as plain observable objects: all UI logic lives here, testable without a page."""

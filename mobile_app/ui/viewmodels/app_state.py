@@ -1,0 +1,158 @@
+"""The app's root state: which phase (login, locked, home), which tab, which screens are open.
+
+Everything about patients hangs off this object and nothing else, so ``clear()`` on logout or
+switch user drops all of it at once; locking only hides it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import flet as ft
+
+from mobile_app.domain.models import PatientSummary
+from mobile_app.epj.errors import AuthError
+from mobile_app.services.session import Phase
+from mobile_app.ui.viewmodels.base import AppContext, Problem
+from mobile_app.ui.viewmodels.login import LockState, LoginState
+from mobile_app.ui.viewmodels.my_patients import MyPatientsState
+from mobile_app.ui.viewmodels.patient import PatientState
+from mobile_app.ui.viewmodels.search import SearchState
+from mobile_app.ui.viewmodels.ward import WardState
+
+
+class Tab(StrEnum):
+    MY_PATIENTS = "my"
+    WARD = "ward"
+    SEARCH = "search"
+    NOTIFICATIONS = "notifications"
+
+
+TAB_ORDER = (Tab.MY_PATIENTS, Tab.WARD, Tab.SEARCH, Tab.NOTIFICATIONS)
+
+
+@ft.observable
+@dataclass(eq=False)
+class AppState:
+    ctx: AppContext
+    phase: Phase = Phase.LOGGED_OUT
+    tab: Tab = Tab.MY_PATIENTS
+    stack: list[PatientState] = field(default_factory=list)
+    dark: bool = False
+    login: LoginState = field(init=False)
+    lock: LockState = field(init=False)
+    search: SearchState = field(init=False)
+    ward: WardState = field(init=False)
+    my: MyPatientsState = field(init=False)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.ctx.on_auth_error = self._auth_failed
+        self.ctx.session.on_clear(self.clear)
+        self.login = LoginState(self.ctx)
+        self.lock = LockState(self.ctx)
+        self._fresh_screens()
+        if self.ctx.session.restore():
+            self.phase = Phase.LOCKED
+        if not self.ctx.session.token_store.secure:
+            self.login.notice = Problem("login.no_secure_store", retryable=False)
+
+    def _fresh_screens(self) -> None:
+        self.search = SearchState(self.ctx)
+        self.ward = WardState(self.ctx)
+        self.my = MyPatientsState(self.ctx)
+        self.stack = []
+        self.tab = Tab.MY_PATIENTS
+
+    # ------------------------------------------------------------ phases
+
+    @property
+    def user_name(self) -> str:
+        user = self.ctx.session.user
+        return user.name if user else ""
+
+    async def submit_login(self) -> None:
+        if await self.login.submit():
+            self._fresh_screens()
+            self.phase = Phase.ACTIVE
+            if self.ctx.session.secure_storage_failed:
+                self.login.notice = Problem("login.no_secure_store", retryable=False)
+            await self.enter_home()
+
+    async def enter_home(self) -> None:
+        await asyncio.gather(self.my.refresh(), self.ward.load())
+
+    async def submit_unlock(self) -> None:
+        if await self.lock.unlock():
+            self.phase = Phase.ACTIVE
+
+    def lock_now(self) -> None:
+        self.ctx.session.lock()
+        self.phase = self.ctx.session.phase
+
+    def check_idle(self) -> bool:
+        """Called every second by the UI: lock the app after the idle time."""
+        if self.ctx.session.check_idle():
+            self.phase = Phase.LOCKED
+            return True
+        return False
+
+    def touch(self) -> None:
+        self.ctx.session.touch()
+
+    async def logout(self, notice: str = "login.logged_out") -> None:
+        await self.ctx.session.logout()  # runs clear() through the session's on_clear
+        self.login.notice = Problem(notice, retryable=False)
+
+    def clear(self) -> None:
+        """Drop every piece of patient data and every open screen."""
+        for patient in self.stack:
+            patient.overview = None
+            patient.summary = None
+        self._fresh_screens()
+        self.login = LoginState(self.ctx)
+        self.lock = LockState(self.ctx)
+        self.phase = Phase.LOGGED_OUT
+
+    def _auth_failed(self, error: AuthError) -> None:
+        self.ctx.session.expire()
+        self.login.notice = Problem("login.expired", retryable=False)
+
+    # ------------------------------------------------------------ navigation
+
+    def select_tab(self, tab: Tab) -> None:
+        self.stack = []
+        self.tab = tab
+
+    async def open_patient(self, patient_id: str, summary: PatientSummary | None = None,
+                           opened_from: str = "search") -> PatientState:
+        screen = PatientState(self.ctx, patient_id, summary=summary, opened_from=opened_from)
+        self.stack = [*self.stack, screen]
+        if await screen.load():
+            # Recording "recently opened" is a separate write; the screen does not wait for it.
+            self._background(self.my.remember(patient_id))
+        return screen
+
+    def _background(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def back(self) -> bool:
+        """Close the top screen (a document, then a patient); False when at a tab already."""
+        if not self.stack:
+            return False
+        top = self.stack[-1]
+        if top.document_id is not None:
+            top.open_document(None)
+            return True
+        self.stack = self.stack[:-1]
+        return True
+
+    @property
+    def current_patient(self) -> PatientState | None:
+        return self.stack[-1] if self.stack else None

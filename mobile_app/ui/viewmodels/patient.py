@@ -1,0 +1,106 @@
+"""One patient's screen: the banner at once, the overview in one round trip, and break-the-glass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import flet as ft
+
+from mobile_app.domain.models import DocumentSummary, PatientOverview, PatientSummary
+from mobile_app.epj.errors import AccessDenied, AuthError, EpjError, NotFound
+from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, problem_for
+
+MIN_REASON_LENGTH = 10
+TABS = ("overview", "critical", "lab", "stays", "documents", "notes", "info", "plan", "plo")
+
+
+@ft.observable
+@dataclass(eq=False)
+class PatientState:
+    ctx: AppContext
+    patient_id: str
+    summary: PatientSummary | None = None  # what the list already knew: the banner needs no wait
+    opened_from: str = "search"
+    overview: PatientOverview | None = None
+    status: Status = Status.IDLE
+    problem: Problem | None = None
+    no_access: bool = False
+    access_detail: str = ""
+    reason: str = ""
+    reason_problem: Problem | None = None
+    tab: str = "overview"
+    document_id: str | None = None
+
+    @property
+    def patient(self) -> PatientSummary | None:
+        return self.overview.patient if self.overview else self.summary
+
+    @property
+    def fetched_at(self) -> datetime | None:
+        return self.overview.fetched_at if self.overview else None
+
+    @property
+    def emergency_until(self) -> datetime | None:
+        return self.overview.emergency_access_until if self.overview else None
+
+    @property
+    def document(self) -> DocumentSummary | None:
+        if self.overview is None or self.document_id is None:
+            return None
+        return next((d for d in self.overview.documents if d.id == self.document_id), None)
+
+    async def load(self, break_glass_reason: str | None = None) -> bool:
+        """Fetch the overview; True when it arrived."""
+        self.status = Status.LOADING
+        try:
+            overview = await self.ctx.client.patient_overview(self.patient_id, break_glass_reason)
+        except AccessDenied as error:
+            summary = getattr(error, "patient", None)
+            if isinstance(summary, PatientSummary):
+                self.summary = summary
+            self.no_access = True
+            self.access_detail = error.detail
+            self.status = Status.READY
+            return False
+        except NotFound:
+            self.problem = Problem("state.not_found", retryable=False)
+            self.status = Status.ERROR
+            return False
+        except AuthError as error:
+            self.ctx.on_auth_error(error)
+            return False
+        except EpjError as error:
+            self.problem = problem_for(error)
+            self.status = Status.ERROR  # what is already shown stays, marked with its time
+            return False
+        self.overview = overview
+        self.summary = overview.patient
+        self.no_access = False
+        self.problem = None
+        self.status = Status.READY
+        return True
+
+    def set_reason(self, text: str) -> None:
+        self.reason = text
+        if self.reason_problem is not None and len(text.strip()) >= MIN_REASON_LENGTH:
+            self.reason_problem = None
+
+    async def break_glass(self) -> bool:
+        reason = self.reason.strip()
+        if len(reason) < MIN_REASON_LENGTH:
+            self.reason_problem = Problem("access.reason_short", {"count": len(reason)})
+            return False
+        self.reason_problem = None
+        granted = await self.load(break_glass_reason=reason)
+        if granted:
+            self.reason = ""
+        return granted
+
+    def open_tab(self, tab: str) -> None:
+        if tab in TABS:
+            self.tab = tab
+            self.document_id = None
+
+    def open_document(self, document_id: str | None) -> None:
+        self.document_id = document_id

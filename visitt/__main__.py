@@ -1,0 +1,5 @@
+"""Run Visitt with ``python -m visitt``."""
+
+from visitt.cli import main
+
+raise SystemExit(main())

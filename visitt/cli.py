@@ -1,0 +1,101 @@
+"""Command line of ``visitt``: start the embedded mock EPJ (or use another FHIR server) and the app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="visitt", description="Visitt: the clinical companion app beside the EPJ.")
+    parser.add_argument("--web", action="store_true",
+                        help="serve the app to a browser instead of a phone-sized window")
+    parser.add_argument("--port", type=int, default=0,
+                        help="port for --web (default: a free one)")
+    parser.add_argument("--epj-url", help="FHIR R4 base URL of an external EPJ; starts no mock")
+    parser.add_argument("--lang", choices=("nb", "en"), default="nb", help="language (default nb)")
+    parser.add_argument("--idle-timeout", type=float, default=300.0, metavar="SECONDS",
+                        help="lock the app after this many idle seconds (default 300)")
+    mock = parser.add_argument_group("embedded mock EPJ")
+    mock.add_argument("--db", type=Path, default=None, help="mock EPJ database (default: user data dir)")
+    mock.add_argument("--patients", type=int, default=300, help="patients to seed on first run")
+    mock.add_argument("--seed", type=int, default=42)
+    mock.add_argument("--latency-ms", type=float, default=0.0, help="inject latency in the mock")
+    mock.add_argument("--jitter-ms", type=float, default=0.0)
+    mock.add_argument("--simulate-labs", type=float, default=None, metavar="SECONDS")
+    return parser
+
+
+def _start_mock(args: argparse.Namespace) -> str:
+    from mock_epj.app import MockEPJ, ServerConfig, default_db_path
+    from mock_epj.faults import FaultSettings
+
+    db = args.db or default_db_path()
+    if not db.exists():
+        print(f"Seeding the mock EPJ at {db} ({args.patients} patients) ...", flush=True)
+    config = ServerConfig(port=0, db=db, seed=args.seed, patients=args.patients,
+                          simulate_labs=args.simulate_labs,
+                          faults=FaultSettings(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms))
+    running = MockEPJ.open(config).start()
+    print(f"Embedded mock EPJ (FHIR R4): {running.fhir_url}", flush=True)
+    return running.fhir_url
+
+
+def _desktop_available() -> str | None:
+    """None when the desktop window can open, else a one-line reason."""
+    from flet.utils.platform_utils import is_linux_server
+
+    if is_linux_server():  # type: ignore[no-untyped-call]
+        return "no display found"
+    try:
+        import flet_desktop
+
+        flet_desktop.ensure_client_cached()
+    except Exception as error:  # download refused offline, unpack failed, ...
+        return f"the Flet desktop client could not be obtained ({type(error).__name__})"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    epj_url = args.epj_url.rstrip("/") if args.epj_url else _start_mock(args)
+    if not args.epj_url:
+        print("Demo logins: lege1, spl1, lege2, revisor (PIN 1234)", flush=True)
+
+    import flet as ft
+
+    from mobile_app.ui.app import AppConfig, main_for
+
+    config = AppConfig(epj_url=epj_url, lang=args.lang, idle_seconds=args.idle_timeout)
+    web = args.web
+    if not web:
+        reason = _desktop_available()
+        if reason is not None:
+            print(f"Desktop window unavailable: {reason}; serving in the browser instead (--web).",
+                  flush=True)
+            web = True
+    if web:
+        port = args.port or _free_port()
+        os.environ.setdefault("FLET_WEB_NO_CDN", "1")
+        print(f"Visitt in the browser: http://127.0.0.1:{port}/", flush=True)
+        ft.run(main_for(config), view=ft.AppView.WEB_BROWSER, host="127.0.0.1", port=port,
+               no_cdn=True, assets_dir=str(ASSETS))
+    else:
+        ft.run(main_for(config), view=ft.AppView.FLET_APP, assets_dir=str(ASSETS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
