@@ -247,9 +247,10 @@ class FhirService:
                 audited.add(stored.patient)
             entries.append(_entry(ctx.base, stored, stored.body if full else subset(stored), "match"))
         for stored in included:
-            if stored.patient and stored.type in CLINICAL_TYPES:
+            full = self.visible(ctx, stored)
+            if full and stored.patient and stored.type in CLINICAL_TYPES:
                 audited.add(stored.patient)
-            entries.append(_entry(ctx.base, stored, stored.body, "include"))
+            entries.append(_entry(ctx.base, stored, stored.body if full else subset(stored), "include"))
         if audited:
             ctx.audits.append(self._audit(ctx, "search-type", sorted(audited),
                                           query=f"{type_}?{urlencode(request.self_params)}"))
@@ -283,7 +284,8 @@ class FhirService:
             if (stored.type, stored.id) in seen or stored.deleted:
                 continue
             seen.add((stored.type, stored.id))
-            if self.visible(ctx, stored):
+            # Subsetted types (Encounter) are included for everyone, cut down where needed.
+            if stored.type in SUBSETTED_TYPES or self.visible(ctx, stored):
                 out.append(stored)
         return out
 

@@ -33,3 +33,9 @@ def copy_db(source: Path, target: Path) -> Path:
     src.close()
     dst.close()
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running until the session ends,
+    which the async tests must not meet."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.path).replace("\\", "/"))

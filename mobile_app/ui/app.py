@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 
 import flet as ft
 

@@ -223,3 +223,13 @@ def test_writing_for_a_patient_without_access_is_403(clients: dict[str, httpx.Cl
             "subject": {"reference": f"Patient/{patient}"}}
     assert clients["lege2"].post("Flag", json=flag).status_code == 403
     assert clients["lege1"].post("Flag", json=flag).status_code == 201
+
+
+def test_revinclude_gives_other_wards_encounters_subsetted(clients: dict[str, httpx.Client]) -> None:
+    encounter = _inpatients(clients["lege1"], "ward-med")[0]
+    patient = _patient_of(encounter)
+    bundle = clients["lege2"].get("Patient", params={"_id": patient, "_revinclude": "Encounter:patient"}).json()
+    included = [e for e in entries(bundle, "include") if e["id"] == encounter["id"]]
+    assert included, "the current stay must be included so that search can show ward and bed"
+    assert "reasonCode" not in included[0]
+    assert SUBSETTED_TAG["code"] in [t["code"] for t in included[0]["meta"]["tag"]]

@@ -43,26 +43,24 @@ def patient_row(
     critical: bool = False,
     extra: str | None = None,
 ) -> ft.Control:
-    subtitle = [fmt.facts(t, patient, today)]
+    lines: list[ft.Control] = [ft.Text(fmt.facts(t, patient, today), size=13)]
     if patient.identifier:
-        subtitle.append(fmt.identifier(patient.identifier))
-    lines = [" · ".join(subtitle)]
+        lines.append(ft.Text(fmt.identifier(patient.identifier), size=13, weight=ft.FontWeight.W_500))
     if location:
-        lines.append(fmt.location(t, patient))
+        lines.append(ft.Text(fmt.location(t, patient), size=13, color=ft.Colors.ON_SURFACE_VARIANT))
     if extra:
-        lines.append(extra)
+        lines.append(ft.Text(extra, size=13))
     title_row: list[ft.Control] = [ft.Text(patient.name, weight=ft.FontWeight.W_600, expand=True)]
     if critical:
         title_row.append(critical_chip(t, compact=True))
     return ft.ListTile(
         leading=ft.CircleAvatar(content=ft.Text(_initials(patient)), radius=20),
         title=ft.Row(title_row, spacing=6),
-        subtitle=ft.Text("\n".join(lines), size=13),
-        is_three_line=len(lines) > 1,
+        subtitle=ft.Column(lines, spacing=0, tight=True),
+        is_three_line=True,
         min_height=theme.TOUCH + 16,
         on_click=on_open,
         trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
-        tooltip=t("patient.open", name=patient.name),
     )
 
 

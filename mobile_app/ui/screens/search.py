@@ -47,6 +47,7 @@ def SearchScreen(app: AppState, search: SearchState, t: Messages) -> ft.Control:
         label=t("search.field"), value=search.text, on_change=changed, on_submit=submitted,
         autofocus=True, prefix_icon=ft.Icons.SEARCH, autocorrect=False, enable_suggestions=False,
         error=problem_text(t, search.input_problem) if search.input_problem else None,
+        error_max_lines=3, helper_max_lines=2,
         helper=t("search.hint") if not search.text else None,
         suffix=ft.IconButton(ft.Icons.CLEAR, on_click=clear, tooltip=t("search.clear"))
         if search.text else None,

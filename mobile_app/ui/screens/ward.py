@@ -94,5 +94,4 @@ def _bed_row(t: Messages, bed: WardBed, today, on_open) -> ft.Control:  # type: 
         is_three_line=bool(bed.reason),
         on_click=on_open,
         min_height=theme.TOUCH + 16,
-        tooltip=t("patient.open", name=patient.name),
     )

@@ -1,0 +1,44 @@
+"""The EPJ client: the only part of the app that knows FHIR.
+
+``EpjClient`` talks FHIR R4 over HTTP, ``mapping`` and ``clinical`` turn FHIR JSON into the domain
+models, and ``errors`` is the one exception hierarchy the screens turn into messages.
+"""
+
+from mobile_app.epj.client import EpjClient, LoginResult
+from mobile_app.epj.errors import (
+    AccessDenied,
+    AccountLocked,
+    AuthError,
+    BadResponse,
+    Conflict,
+    EpjError,
+    InvalidRequest,
+    NotFound,
+    NotLoggedIn,
+    Offline,
+    ServerError,
+    SessionExpired,
+    TimedOut,
+    Unavailable,
+    WrongCredentials,
+)
+
+__all__ = [
+    "AccessDenied",
+    "AccountLocked",
+    "AuthError",
+    "BadResponse",
+    "Conflict",
+    "EpjClient",
+    "EpjError",
+    "InvalidRequest",
+    "LoginResult",
+    "NotFound",
+    "NotLoggedIn",
+    "Offline",
+    "ServerError",
+    "SessionExpired",
+    "TimedOut",
+    "Unavailable",
+    "WrongCredentials",
+]

@@ -1,0 +1,98 @@
+"""The EPJ client's exceptions: one hierarchy that screens turn into messages.
+
+EpjError
+ ├── AuthError
+ │    ├── WrongCredentials        401 at login
+ │    ├── AccountLocked           429 at login (retry_after seconds)
+ │    ├── SessionExpired          401 "expired" on a request
+ │    └── NotLoggedIn             401 otherwise (revoked or unknown token)
+ ├── AccessDenied                403 (break-the-glass may help when patient_id is set)
+ ├── NotFound                    404 / 410
+ ├── Conflict                    412 (someone changed it; message says who and when)
+ ├── InvalidRequest              400 / 405 / 406 / 413 / 415 / 422 (not worth retrying)
+ ├── Unavailable                 the server cannot be used now: retrying may help
+ │    ├── Offline                connection refused / dropped / DNS
+ │    ├── TimedOut               no answer in time
+ │    └── ServerError            5xx
+ └── BadResponse                 the answer is not the FHIR JSON we expect
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mobile_app.domain.models import PatientSummary
+
+
+class EpjError(Exception):
+    """Base of every error the EPJ client raises; ``detail`` is the server's own text, if any."""
+
+    def __init__(self, detail: str = "", status: int | None = None) -> None:
+        super().__init__(detail or type(self).__name__)
+        self.detail = detail
+        self.status = status
+
+
+class AuthError(EpjError):
+    pass
+
+
+class WrongCredentials(AuthError):
+    pass
+
+
+class AccountLocked(AuthError):
+    def __init__(self, detail: str = "", status: int | None = 429, retry_after: int | None = None) -> None:
+        super().__init__(detail, status)
+        self.retry_after = retry_after
+
+
+class SessionExpired(AuthError):
+    pass
+
+
+class NotLoggedIn(AuthError):
+    pass
+
+
+class AccessDenied(EpjError):
+    """``patient`` is the patient's banner data when the server showed it (demographics are open)."""
+
+    def __init__(self, detail: str = "", status: int | None = 403, patient_id: str | None = None,
+                 *, patient: PatientSummary | None = None) -> None:
+        super().__init__(detail, status)
+        self.patient_id = patient_id
+        self.patient = patient
+
+
+class NotFound(EpjError):
+    pass
+
+
+class Conflict(EpjError):
+    pass
+
+
+class InvalidRequest(EpjError):
+    pass
+
+
+class Unavailable(EpjError):
+    """Retrying later may help."""
+
+
+class Offline(Unavailable):
+    pass
+
+
+class TimedOut(Unavailable):
+    pass
+
+
+class ServerError(Unavailable):
+    pass
+
+
+class BadResponse(EpjError):
+    pass

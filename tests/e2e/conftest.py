@@ -1,0 +1,212 @@
+"""End-to-end fixtures: ``visitt --web`` with its embedded mock EPJ, driven by Debian's Chromium.
+
+Flutter draws on a canvas; its accessibility tree (enabled by clicking flt-semantics-placeholder)
+exposes every control with its label, which is how Playwright finds them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+
+from tests.conftest import copy_db
+
+CHROMIUM = "/usr/bin/chromium"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningApp:
+    url: str
+    epj_url: str
+    db: Path
+    process: subprocess.Popen[str]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_app(db: Path, *extra: str) -> RunningApp:
+    port = free_port()
+    env = {**os.environ, "FLET_FORCE_WEB_SERVER": "1", "FLET_WEB_NO_CDN": "1",
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "visitt", "--web", "--port", str(port), "--db", str(db), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    epj_url = ""
+    deadline = time.monotonic() + 60
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                raise AssertionError(f"visitt exited with {process.returncode}")
+            continue
+        if "Embedded mock EPJ" in line:
+            epj_url = line.rsplit(" ", 1)[1].strip()
+        if "Visitt in the browser" in line:
+            break
+    url = f"http://127.0.0.1:{port}/"
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return RunningApp(url, epj_url, db, process)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("the web app did not start")
+
+
+@pytest.fixture(scope="session")
+def app_server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    db = copy_db(seeded_db, tmp_path_factory.mktemp("e2e") / "epj.sqlite3")
+    running = start_app(db)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian's Chromium is required at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    yield browser
+    browser.close()
+
+
+def open_app(browser: Browser, url: str) -> Page:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    page = context.new_page()
+    page.route("**/*rive*", lambda route: route.abort())  # a CDN file the app never needs
+    page.goto(url)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, app_server: RunningApp) -> Iterator[Page]:
+    page = open_app(browser, app_server.url)
+    yield page
+    page.context.close()
+
+
+def shot(page: Page, name: str) -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(900)  # let page transitions and the first frame finish
+    path = ARTEFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def login(page: Page, username: str = "lege1", pin: str = "1234") -> None:
+    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=30_000)
+    type_into(page, "Brukernavn", username)
+    type_into(page, "PIN-kode", pin)
+    page.keyboard.press("Enter")
+
+
+def logged_in(page: Page, username: str = "lege1") -> None:
+    login(page, username)
+    page.get_by_text("I min behandling").wait_for(timeout=15_000)
+
+
+@dataclass(frozen=True)
+class SeedFacts:
+    """Patients picked from the seeded database for the scenarios."""
+
+    med_patient: dict[str, Any]  # an inpatient on lege1's ward with critical information
+    kir_patient: dict[str, Any]  # an inpatient on another ward (lege1 has no access)
+    med_beds: int
+
+
+def _patient_name(resource: dict[str, Any]) -> str:
+    name = resource["name"][0]
+    return " ".join([*name.get("given", []), name.get("family", "")]).strip()
+
+
+@pytest.fixture(scope="session")
+def facts(seeded_db: Path) -> SeedFacts:
+    import sqlite3
+
+    db = sqlite3.connect(seeded_db)
+
+    def rows(sql: str, *args: Any) -> list[Any]:
+        return db.execute(sql, args).fetchall()
+
+    flagged = {r[0] for r in rows("SELECT patient FROM resources WHERE type='Flag' AND deleted=0")}
+
+    def inpatients(ward: str) -> list[str]:
+        return [r[0] for r in rows(
+            "SELECT r.patient FROM resources r JOIN idx_ref l ON l.rid=r.rid AND l.param='location'"
+            " JOIN idx_token s ON s.rid=r.rid AND s.param='status' AND s.code='in-progress'"
+            " WHERE r.type='Encounter' AND l.ref=? ORDER BY r.patient", f"Location/{ward}")]
+
+    def patient(pid: str) -> dict[str, Any]:
+        body = rows("SELECT body FROM resources WHERE type='Patient' AND id=?", pid)[0][0]
+        resource: dict[str, Any] = json.loads(body)
+        resource["display_name"] = _patient_name(resource)
+        return resource
+
+    med = [p for p in inpatients("ward-med") if p in flagged] or inpatients("ward-med")
+    kir = inpatients("ward-kir")
+    beds = rows("SELECT COUNT(*) FROM resources WHERE type='Location' AND id LIKE 'ward-med-r%-b%'")[0][0]
+    found = SeedFacts(patient(med[0]), patient(kir[0]), int(beds))
+    db.close()
+    return found
+
+
+def focus(page: Page, name: str, tries: int = 6) -> None:
+    """Focus a text field by its label (the first tap sometimes only wakes the semantics tree)."""
+    field = page.get_by_role("textbox", name=name)
+    for _ in range(tries):
+        field.click()
+        page.wait_for_timeout(250)
+        if page.evaluate("['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"):
+            return
+    raise AssertionError(f"could not focus the field {name!r}")
+
+
+def type_into(page: Page, name: str, text: str) -> None:
+    focus(page, name)
+    page.keyboard.type(text)
+
+
+def tap_labelled(page: Page, label: str) -> None:
+    """Tap a control whose accessible label sits on a wrapper (icon buttons, menus)."""
+    page.locator(f'flt-semantics[aria-label="{label}"]').first.click()
+
+
+def visible_text(page: Page) -> str:
+    return str(page.evaluate("document.querySelector('flt-semantics-host')?.innerText || ''"))

@@ -1,0 +1,175 @@
+"""The app in a real browser: login, search, patient overview, ward list, access, lock, logout."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import copy_db
+from tests.e2e.conftest import (
+    RunningApp,
+    SeedFacts,
+    logged_in,
+    login,
+    open_app,
+    shot,
+    start_app,
+    tap_labelled,
+    type_into,
+    visible_text,
+)
+
+SEARCH = "Navn, fødselsnummer eller fødselsdato"
+
+
+def _fnr(patient: dict[str, object]) -> str:
+    identifiers = patient["identifier"]
+    assert isinstance(identifiers, list)
+    return str(next(i["value"] for i in identifiers if i["system"].endswith(("4.1", "4.2"))))
+
+
+def _search(page: Page, text: str) -> None:
+    page.get_by_role("tab", name="Søk").click()
+    type_into(page, SEARCH, text)
+
+
+def test_login_screen_and_wrong_pin(page: Page) -> None:
+    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=30_000)
+    shot(page, "01-login")
+    login(page, "lege1", "9999")
+    expect(page.get_by_text("Feil brukernavn eller PIN-kode. Prøv igjen.")).to_be_visible(timeout=10_000)
+    shot(page, "02-login-wrong-pin")
+
+
+def test_login_opens_my_patients(page: Page) -> None:
+    logged_in(page)
+    expect(page.get_by_text("Nylig åpnet")).to_be_visible()
+    expect(page.get_by_role("tab", name="Mine pasienter")).to_have_attribute("aria-selected", "true")
+    shot(page, "03-my-patients")
+
+
+def test_search_by_name(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    family = facts.med_patient["name"][0]["family"]
+    _search(page, family)
+    expect(page.get_by_role("button", name=re.compile(facts.med_patient["display_name"]))).to_be_visible(
+        timeout=10_000)
+    expect(page.get_by_text(re.compile(r"^\d+ treff$"))).to_be_visible()
+    shot(page, "04-search-name")
+
+
+def test_search_by_identifier_finds_exactly_the_patient(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    _search(page, _fnr(facts.med_patient))
+    expect(page.get_by_text("1 treff")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name=re.compile(facts.med_patient["display_name"]))).to_be_visible()
+
+
+def test_search_by_birth_date(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    year, month, day = str(facts.med_patient["birthDate"]).split("-")
+    _search(page, f"{day}.{month}.{year}")
+    expect(page.get_by_role("button", name=re.compile(facts.med_patient["display_name"]))).to_be_visible(
+        timeout=10_000)
+    shot(page, "05-search-birth-date")
+
+
+def test_invalid_identifier_is_explained_inline(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    fnr = _fnr(facts.med_patient)
+    wrong = fnr[:10] + str((int(fnr[10]) + 1) % 10)
+    _search(page, wrong)
+    expect(page.get_by_role("textbox", name=SEARCH)).to_have_attribute(
+        "aria-description", re.compile("Ugyldig fødselsnummer: andre kontrollsiffer stemmer ikke"), timeout=10_000)
+    shot(page, "06-search-invalid-identifier")
+
+
+def test_open_patient_shows_banner_and_critical_information(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    patient = facts.med_patient
+    _search(page, _fnr(patient))
+    page.get_by_role("button", name=re.compile(patient["display_name"])).click(timeout=10_000)
+    fnr = _fnr(patient)
+    expect(page.get_by_text(re.compile(f"{fnr[:6]} {fnr[6:]}"))).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("tab", name="Oversikt")).to_be_visible()
+    critical = page.get_by_role("button", name="Kritisk informasjon: trykk for detaljer")
+    expect(critical).to_be_visible(timeout=10_000)
+    shot(page, "07-patient-overview")
+    critical.click()
+    expect(page.get_by_role("tab", name="Kritisk info")).to_have_attribute("aria-selected", "true")
+    text = visible_text(page)
+    assert any(heading in text for heading in
+               ("Alvorlige allergier og reaksjoner", "Kritiske tilstander", "Implantater")), text
+    shot(page, "08-patient-critical-information")
+
+
+def test_ward_list_shows_the_wards_beds(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    page.get_by_role("tab", name="Sengepost").click()
+    expect(page.get_by_text(re.compile(rf"^\d+ av {facts.med_beds} senger belagt"))).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name=re.compile(facts.med_patient["display_name"]))).to_be_visible()
+    shot(page, "09-ward-list")
+
+
+def test_break_the_glass_for_a_patient_on_another_ward(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    patient = facts.kir_patient
+    _search(page, _fnr(patient))
+    page.get_by_role("button", name=re.compile(patient["display_name"])).click(timeout=10_000)
+    expect(page.get_by_text("Ingen tjenstlig tilgang")).to_be_visible(timeout=10_000)
+    shot(page, "10-no-access")
+    type_into(page, "Begrunnelse (minst 10 tegn)", "kort")
+    page.get_by_role("button", name="Gi meg nødtilgang").click()
+    expect(page.get_by_role("textbox", name="Begrunnelse (minst 10 tegn)")).to_have_attribute(
+        "aria-description", re.compile("Begrunnelsen må ha minst 10 tegn"), timeout=10_000)
+    type_into(page, "Begrunnelse (minst 10 tegn)", " - akutt tilsyn, pasienten er ustabil")
+    page.get_by_role("button", name="Gi meg nødtilgang").click()
+    expect(page.get_by_text(re.compile(r"NØDTILGANG til kl\. \d\d:\d\d"))).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("tab", name="Oversikt")).to_be_visible()
+    shot(page, "11-emergency-access")
+
+
+def test_logout_leaves_no_patient_on_screen(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    patient = facts.med_patient
+    _search(page, _fnr(patient))
+    page.get_by_role("button", name=re.compile(patient["display_name"])).click(timeout=10_000)
+    expect(page.get_by_role("tab", name="Oversikt")).to_be_visible(timeout=10_000)
+    tap_labelled(page, "Meny")
+    page.get_by_role("menuitem", name="Logg ut").click()
+    expect(page.get_by_text("Du er logget ut. Ingen pasientdata er igjen på telefonen.")).to_be_visible(
+        timeout=10_000)
+    text = visible_text(page)
+    assert patient["display_name"] not in text
+    assert _fnr(patient)[:6] not in text
+    shot(page, "12-logged-out")
+    # logging in again starts clean: no search, no open patient
+    logged_in(page)
+    _search(page, "")
+    assert patient["display_name"] not in visible_text(page)
+
+
+def test_idle_lock_and_unlock(browser: Browser, seeded_db: Path, tmp_path: Path, facts: SeedFacts) -> None:
+    app: RunningApp = start_app(copy_db(seeded_db, tmp_path / "idle.sqlite3"), "--idle-timeout", "4")
+    try:
+        page = open_app(browser, app.url)
+        logged_in(page)
+        page.get_by_role("tab", name="Sengepost").click()
+        expect(page.get_by_role("button", name=re.compile(facts.med_patient["display_name"]))).to_be_visible(
+            timeout=10_000)
+        expect(page.get_by_text("Låst", exact=True)).to_be_visible(timeout=15_000)
+        assert facts.med_patient["display_name"] not in visible_text(page)
+        shot(page, "13-locked")
+        type_into(page, "PIN-kode", "0000")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Feil PIN-kode.")).to_be_visible(timeout=10_000)
+        type_into(page, "PIN-kode", "1234")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("tab", name="Sengepost")).to_have_attribute("aria-selected", "true",
+                                                                           timeout=10_000)
+        expect(page.get_by_role("button", name=re.compile(facts.med_patient["display_name"]))).to_be_visible()
+        page.context.close()
+    finally:
+        app.stop()
