@@ -159,6 +159,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "pt.reason": ("Årsak: {reason}", "Reason: {reason}"),
     "pt.responsible": ("Ansvarlig lege: {name}", "Responsible doctor: {name}"),
     "pt.vitals": ("Siste vitale målinger", "Latest vital signs"),
+    "pt.measured": ("Sist målt {time}", "Last measured {time}"),
     "pt.no_vitals": ("Ingen vitale målinger registrert.", "No vital signs recorded."),
     "pt.labs": ("Nyeste prøvesvar", "Newest lab results"),
     "pt.no_labs": ("Ingen prøvesvar.", "No lab results."),

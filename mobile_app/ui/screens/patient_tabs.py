@@ -49,12 +49,7 @@ def flag(t: Messages, interpretation: str | None) -> ft.Control | None:
 
 
 def measurement_row(t: Messages, m: Measurement) -> ft.Control:
-    value = f"{m.display_value} {m.unit or ''}".strip()
-    if m.components:
-        value = "/".join(f"{v:g}" for _, v, _ in m.components if v is not None) + (
-            f" {m.components[0][2]}" if m.components[0][2] else "")
-    if m.status in ("registered", "preliminary") and not value:
-        value = t("pt.pending")
+    value = _value_text(t, m)
     reference = ""
     if m.low is not None and m.high is not None:
         reference = f"{m.low:g}–{m.high:g}"
@@ -73,6 +68,39 @@ def measurement_row(t: Messages, m: Measurement) -> ft.Control:
         trailing=ft.Row(right, tight=True, spacing=6),
         dense=True,
     )
+
+
+def _value_text(t: Messages, m: Measurement) -> str:
+    if m.components:
+        values = "/".join(f"{v:g}" for _, v, _ in m.components if v is not None)
+        unit = m.components[0][2] or ""
+        return f"{values} {unit}".strip()
+    value = f"{m.display_value} {m.unit or ''}".strip()
+    return value or t("pt.pending")
+
+
+def vitals_grid(t: Messages, vitals: tuple[Measurement, ...]) -> ft.Control:
+    """Latest vital signs as compact tiles, two to a row on a phone, with when they were taken."""
+    tiles: list[ft.Control] = []
+    for m in vitals:
+        marker = flag(t, m.interpretation)
+        value_row: list[ft.Control] = [ft.Text(_value_text(t, m), size=17, weight=ft.FontWeight.BOLD)]
+        if marker is not None:
+            value_row.append(marker)
+        tiles.append(ft.Container(
+            width=172, padding=ft.Padding.symmetric(horizontal=10, vertical=6), border_radius=8,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            content=ft.Column(spacing=0, controls=[
+                ft.Text(m.name, size=12, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1,
+                        overflow=ft.TextOverflow.ELLIPSIS),
+                ft.Row(value_row, spacing=4),
+            ]),
+        ))
+    newest = max((m.time for m in vitals if m.time), default=None)
+    note = ft.Text(t("pt.measured", time=fmt.day_time(newest)), size=12, color=ft.Colors.ON_SURFACE_VARIANT) \
+        if newest else ft.Container()
+    return ft.Container(padding=ft.Padding.symmetric(horizontal=16, vertical=4),
+                        content=ft.Column([ft.Row(tiles, wrap=True, spacing=8, run_spacing=8), note], spacing=6))
 
 
 def overview(t: Messages, data: PatientOverview, today: date) -> ft.Control:
@@ -94,7 +122,7 @@ def overview(t: Messages, data: PatientOverview, today: date) -> ft.Control:
         controls.append(_pad(ft.Text("\n".join(lines))))
     controls.append(states.section(t("pt.vitals")))
     if data.vitals:
-        controls.extend(measurement_row(t, m) for m in data.vitals)
+        controls.append(vitals_grid(t, data.vitals))
     else:
         controls.append(_muted(t("pt.no_vitals")))
     controls.append(states.section(t("pt.labs")))
