@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from functools import partial
 
 import flet as ft
 
+from mobile_app.domain.scanner_burst import ScannerBurst
 from mobile_app.epj.client import EpjClient
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.token_store import TokenStore, default_token_store
@@ -18,10 +20,12 @@ from mobile_app.ui.screens.login import LoginScreen
 from mobile_app.ui.screens.my_patients import MyPatientsScreen
 from mobile_app.ui.screens.notifications import NotificationsScreen
 from mobile_app.ui.screens.patient import PatientScreen
+from mobile_app.ui.screens.scan import ScanScreen
 from mobile_app.ui.screens.search import SearchScreen
 from mobile_app.ui.screens.ward import WardScreen
 from mobile_app.ui.viewmodels.app_state import TAB_ORDER, AppState, Tab
 from mobile_app.ui.viewmodels.base import AppContext
+from mobile_app.ui.viewmodels.scan import ScanState
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,20 @@ def App(config: AppConfig) -> list[ft.View]:
             await asyncio.sleep(1)
             state.check_idle()
 
+    burst = ft.use_memo(ScannerBurst, [])
+
+    async def key_pressed(e: ft.KeyboardEvent) -> None:
+        state.touch()
+        key = e.key.lower() if len(e.key) == 1 and e.key.isalpha() and not e.shift else e.key
+        raw = burst.key(key, time.monotonic())
+        if raw is not None and state.scanning_allowed:
+            await state.scanned(raw, "scanner")
+
     def mounted() -> None:
         page.title = t("app.name")
         page.theme = theme.light_theme()
         page.dark_theme = theme.dark_theme()
-        page.on_keyboard_event = lambda e: state.touch()
+        page.on_keyboard_event = key_pressed
         page.run_task(idle_watch)
 
     ft.on_mounted(mounted)
@@ -79,7 +92,10 @@ def App(config: AppConfig) -> list[ft.View]:
         return [ft.View(route="/", padding=0, controls=[LockScreen(state, state.lock, t)])]
     views = [_home_view(state, t, lambda: set_lang("en" if lang == "nb" else "nb"))]
     for index, screen in enumerate(state.stack):
-        views.append(_patient_view(state, screen, t, index))
+        if isinstance(screen, ScanState):
+            views.append(_pushed_view(state, t, index, t("scan.title"), ScanScreen(state, screen, t)))
+        else:
+            views.append(_pushed_view(state, t, index, t("pt.title"), PatientScreen(state, screen, t)))
     return views
 
 
@@ -142,21 +158,21 @@ def _home_view(state: AppState, t: Messages, toggle_lang: object) -> ft.View:
     )
 
 
-def _patient_view(state: AppState, screen: object, t: Messages, index: int) -> ft.View:
+def _pushed_view(state: AppState, t: Messages, index: int, title: str, content: ft.Control) -> ft.View:
     async def back() -> None:
         state.touch()
         state.back()
 
     return ft.View(
-        route=f"/patient/{index}",  # no identifiers in the URL: it would end up in browser history
+        route=f"/screen/{index}",  # no identifiers in the URL: it would end up in browser history
         padding=0,
         appbar=ft.AppBar(
             leading=ft.IconButton(ft.Icons.ARROW_BACK, on_click=back, tooltip=t("nav.back")),
-            title=ft.Text(t("pt.title")),
+            title=ft.Text(title),
             actions=[_menu(state, t, lambda: None)],
             bgcolor=ft.Colors.SURFACE_CONTAINER,
         ),
-        controls=[ft.SafeArea(PatientScreen(state, screen, t), expand=True)],  # type: ignore[arg-type]
+        controls=[ft.SafeArea(content, expand=True)],
     )
 
 

@@ -93,7 +93,8 @@ async def test_logout_clears_every_piece_of_patient_data(app: AppState, client: 
     await app.search.search_now()
     await app.open_patient("p1")
     assert app.search.results and app.stack and app.ward.beds and app.my.recent
-    old_patient_screen = app.stack[0]
+    old_patient_screen = app.current_patient
+    assert old_patient_screen is not None
     await app.logout()
     assert app.phase is Phase.LOGGED_OUT
     assert client.token is None

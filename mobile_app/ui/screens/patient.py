@@ -8,6 +8,7 @@ from datetime import date
 import flet as ft
 
 from mobile_app.domain.models import Measurement, PatientOverview
+from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components import states
 from mobile_app.ui.components.patient import patient_banner
@@ -33,6 +34,13 @@ def PatientScreen(app: AppState, screen: PatientState, t: Messages) -> ft.Contro
         await screen.load()
 
     parts: list[ft.Control] = []
+    if screen.scanned and patient is not None:
+        parts.append(ft.Container(
+            bgcolor=theme.CONFIRM_BG, padding=ft.Padding.symmetric(horizontal=16, vertical=8),
+            content=ft.Row([ft.Icon(ft.Icons.VERIFIED, color=theme.CONFIRM_FG),
+                            ft.Text(t("scan.confirmed", name=patient.name, date=fmt.day(patient.birth_date)),
+                                    color=theme.CONFIRM_FG, weight=ft.FontWeight.W_600, expand=True)]),
+        ))
     if patient is not None:
         critical = screen.overview.critical.has_critical if screen.overview else False
         parts.append(patient_banner(t, patient, today, critical=critical, on_critical=show_critical,

@@ -26,7 +26,7 @@ def SearchScreen(app: AppState, search: SearchState, t: Messages) -> ft.Control:
 
     async def submitted(e: ft.Event[ft.TextField]) -> None:
         app.touch()
-        await search.search_now()
+        await app.submit_search()
 
     async def clear() -> None:
         search.clear()
@@ -41,11 +41,13 @@ def SearchScreen(app: AppState, search: SearchState, t: Messages) -> ft.Control:
         return open_patient
 
     async def scan() -> None:
-        ft.context.page.show_dialog(ft.SnackBar(ft.Text(t("search.scan_coming"))))
+        app.touch()
+        app.open_scan()
 
     field = ft.TextField(
         label=t("search.field"), value=search.text, on_change=changed, on_submit=submitted,
-        autofocus=True, prefix_icon=ft.Icons.SEARCH, autocorrect=False, enable_suggestions=False,
+        on_focus=lambda: app.typing(True), on_blur=lambda: app.typing(False),
+        prefix_icon=ft.Icons.SEARCH, autocorrect=False, enable_suggestions=False,
         error=problem_text(t, search.input_problem) if search.input_problem else None,
         error_max_lines=3, helper_max_lines=2,
         helper=t("search.hint") if not search.text else None,

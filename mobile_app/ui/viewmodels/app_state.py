@@ -7,6 +7,7 @@ switch user drops all of it at once; locking only hides it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,6 +22,7 @@ from mobile_app.ui.viewmodels.base import AppContext, Problem
 from mobile_app.ui.viewmodels.login import LockState, LoginState
 from mobile_app.ui.viewmodels.my_patients import MyPatientsState
 from mobile_app.ui.viewmodels.patient import PatientState
+from mobile_app.ui.viewmodels.scan import ImageDecoder, ScanState, is_gs1_payload
 from mobile_app.ui.viewmodels.search import SearchState
 from mobile_app.ui.viewmodels.ward import WardState
 
@@ -39,9 +41,10 @@ TAB_ORDER = (Tab.MY_PATIENTS, Tab.WARD, Tab.SEARCH, Tab.NOTIFICATIONS)
 @dataclass(eq=False)
 class AppState:
     ctx: AppContext
+    decode_image: ImageDecoder | None = None
     phase: Phase = Phase.LOGGED_OUT
     tab: Tab = Tab.MY_PATIENTS
-    stack: list[PatientState] = field(default_factory=list)
+    stack: list[PatientState | ScanState] = field(default_factory=list)
     dark: bool = False
     login: LoginState = field(init=False)
     lock: LockState = field(init=False)
@@ -49,6 +52,8 @@ class AppState:
     ward: WardState = field(init=False)
     my: MyPatientsState = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _last_scan: tuple[str, float] | None = None
+    _typing: bool = False  # a text field has focus: keystrokes belong to it, not to a scan
 
     def __post_init__(self) -> None:
         self.ctx.on_auth_error = self._auth_failed
@@ -110,9 +115,12 @@ class AppState:
 
     def clear(self) -> None:
         """Drop every piece of patient data and every open screen."""
-        for patient in self.stack:
-            patient.overview = None
-            patient.summary = None
+        for screen in self.stack:
+            if isinstance(screen, PatientState):
+                screen.overview = None
+                screen.summary = None
+            else:
+                screen.candidates = []
         self._fresh_screens()
         self.login = LoginState(self.ctx)
         self.lock = LockState(self.ctx)
@@ -125,12 +133,15 @@ class AppState:
     # ------------------------------------------------------------ navigation
 
     def select_tab(self, tab: Tab) -> None:
+        self._typing = False
         self.stack = []
         self.tab = tab
 
     async def open_patient(self, patient_id: str, summary: PatientSummary | None = None,
-                           opened_from: str = "search") -> PatientState:
-        screen = PatientState(self.ctx, patient_id, summary=summary, opened_from=opened_from)
+                           opened_from: str = "search", scanned: bool = False) -> PatientState:
+        screen = PatientState(self.ctx, patient_id, summary=summary, opened_from=opened_from, scanned=scanned)
+        if scanned:  # the scan screen has done its job: back goes to where scanning started
+            self.stack = [s for s in self.stack if not isinstance(s, ScanState)]
         self.stack = [*self.stack, screen]
         if await screen.load():
             # Recording "recently opened" is a separate write; the screen does not wait for it.
@@ -142,12 +153,70 @@ class AppState:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def open_scan(self) -> ScanState:
+        self._typing = False
+        screen = ScanState(self.ctx, decode_image=self.decode_image)
+        self.stack = [*self.stack, screen]
+        return screen
+
+    def first_sight(self, raw: str) -> bool:
+        """False for the second report of one scan: a burst into a focused field arrives both as
+        keystrokes and as the field's submit."""
+        key = "".join(c for c in raw if c.isalnum())
+        now = time.monotonic()
+        seen = self._last_scan is not None and self._last_scan[0] == key and now - self._last_scan[1] < 2.0
+        self._last_scan = (key, now)
+        return not seen
+
+    async def submit_manual_scan(self, screen: ScanState) -> None:
+        self._last_scan = None
+        await self.finish_scan(screen, await screen.submit_manual())
+
+    async def submit_search(self) -> None:
+        """Enter in the search field: a wristband payload (GS1) is a scan, anything else a search."""
+        if is_gs1_payload(self.search.text):
+            await self.scanned(self.search.text, "scanner")
+        else:
+            await self.search.search_now()
+
+    async def scanned(self, raw: str, source: str) -> None:
+        """A scanner's payload: look it up on the scan screen."""
+        if not self.first_sight(raw):
+            return
+        self._typing = False
+        if not self.stack:
+            self.search.clear()  # the burst may also have landed in the search field
+        screen = self.current_scan or self.open_scan()
+        await self.finish_scan(screen, await screen.submit(raw, source))
+
+    async def finish_scan(self, screen: ScanState, patient: PatientSummary | None) -> None:
+        if patient is not None:
+            await self.open_patient(patient.id, patient, opened_from="scan", scanned=True)
+
+    def typing(self, focused: bool) -> None:
+        self._typing = focused
+
+    @property
+    def scanning_allowed(self) -> bool:
+        """A scanner burst counts on the search tab and on the scan screen (not on a patient), and
+        not while a text field has focus: a burst into a field arrives as that field's submit."""
+        if self.phase is not Phase.ACTIVE or self._typing:
+            return False
+        if self.stack:
+            return isinstance(self.stack[-1], ScanState)
+        return self.tab is Tab.SEARCH
+
+    @property
+    def current_scan(self) -> ScanState | None:
+        top = self.stack[-1] if self.stack else None
+        return top if isinstance(top, ScanState) else None
+
     def back(self) -> bool:
         """Close the top screen (a document, then a patient); False when at a tab already."""
         if not self.stack:
             return False
         top = self.stack[-1]
-        if top.document_id is not None:
+        if isinstance(top, PatientState) and top.document_id is not None:
             top.open_document(None)
             return True
         self.stack = self.stack[:-1]
@@ -155,4 +224,5 @@ class AppState:
 
     @property
     def current_patient(self) -> PatientState | None:
-        return self.stack[-1] if self.stack else None
+        top = self.stack[-1] if self.stack else None
+        return top if isinstance(top, PatientState) else None

@@ -22,6 +22,7 @@ class PatientState:
     patient_id: str
     summary: PatientSummary | None = None  # what the list already knew: the banner needs no wait
     opened_from: str = "search"
+    scanned: bool = False  # opened from a wristband: the screen confirms who was scanned
     overview: PatientOverview | None = None
     status: Status = Status.IDLE
     problem: Problem | None = None

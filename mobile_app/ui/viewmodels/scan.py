@@ -1,0 +1,149 @@
+"""Wristband scanning: from a payload (scanner, camera, photo or typed) to exactly one patient.
+
+A wrong or misread code must never open the wrong patient: an invalid code says why, no match
+says so with the number read, several matches are listed and nothing is guessed. Only exactly
+one match is returned to be opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import flet as ft
+
+from mobile_app.domain.identifiers import RejectionReason
+from mobile_app.domain.models import PatientSummary
+from mobile_app.domain.wristband import WristbandError, WristbandPayload, parse_wristband
+from mobile_app.ui.viewmodels.base import AppContext, Problem, guarded
+
+# Image decoding is a service of the app (zxing-cpp where it installs); screens get it injected.
+ImageDecoder = Callable[[bytes], list[str]]
+
+
+class ScanStatus(StrEnum):
+    IDLE = "idle"
+    LOOKING_UP = "looking_up"
+    FOUND = "found"
+    NONE = "none"  # no patient with this wristband
+    MANY = "many"  # several patients: the user chooses, nothing is guessed
+    INVALID = "invalid"  # the code itself is wrong
+    ERROR = "error"  # the EPJ could not be asked
+
+
+def wristband_problem(error: WristbandError) -> Problem:
+    if isinstance(error.reason, RejectionReason):
+        return Problem("scan.invalid_identifier", {"reason_key": f"identifier.{error.reason}"}, retryable=False)
+    return Problem(f"scan.reason.{error.reason}", {"raw": error.raw_visible}, retryable=False)
+
+
+def is_gs1_payload(text: str) -> bool:
+    """A GS1 wristband payload (symbology prefix, group separators or bracketed AIs), valid or not."""
+    stripped = text.strip()
+    return stripped.startswith(("]d2", "]C1", "]Q3", "(8018)", "\x1d")) or "\x1d" in stripped
+
+
+def typed_payload(text: str) -> str:
+    """What a person types is a number, not a GS1 element string: 18 digits are the band's GSRN."""
+    compact = text.strip().replace(" ", "")
+    return f"(8018){compact}" if len(compact) == 18 and compact.isdigit() else text
+
+
+def manual_problem(text: str) -> Problem | None:
+    """Live validation while a number is typed by hand (quiet until it could be complete)."""
+    compact = text.strip().replace(" ", "").replace("-", "")
+    if not compact or (compact.isdigit() and (len(compact) < 11 or 11 < len(compact) < 18)):
+        return None
+    parsed = parse_wristband(typed_payload(text))
+    if isinstance(parsed, WristbandError):
+        return wristband_problem(parsed)
+    return None
+
+
+@ft.observable
+@dataclass(eq=False)
+class ScanState:
+    ctx: AppContext
+    decode_image: ImageDecoder | None = None
+    manual: str = ""
+    manual_problem: Problem | None = None
+    status: ScanStatus = ScanStatus.IDLE
+    source: str = ""  # scanner, camera, file or manual
+    decoded: str = ""  # the number read, shown with "no patient with this wristband"
+    problem: Problem | None = None
+    candidates: list[PatientSummary] = field(default_factory=list)
+
+    def set_manual(self, text: str) -> None:
+        self.manual = text
+        self.manual_problem = manual_problem(text)
+
+    async def submit_manual(self) -> PatientSummary | None:
+        parsed = parse_wristband(typed_payload(self.manual))
+        if isinstance(parsed, WristbandError):
+            self.manual_problem = wristband_problem(parsed)
+            return None
+        return await self.submit(typed_payload(self.manual), "manual")
+
+    async def submit_image(self, data: bytes, source: str = "file") -> PatientSummary | None:
+        self.source = source
+        if self.decode_image is None:
+            self._fail(ScanStatus.INVALID, Problem("scan.no_decoder", retryable=False))
+            return None
+        try:
+            texts = self.decode_image(data)
+        except ValueError as error:
+            self._fail(ScanStatus.INVALID, Problem("scan.unreadable_image", {"detail": str(error)},
+                                                  retryable=False))
+            return None
+        if not texts:
+            self._fail(ScanStatus.INVALID, Problem("scan.no_code_found", retryable=False))
+            return None
+        payloads = [parse_wristband(text) for text in texts]
+        valid = [p for p in payloads if isinstance(p, WristbandPayload)]
+        if not valid:
+            first = payloads[0]
+            assert isinstance(first, WristbandError)
+            return await self.submit(first.raw, source)
+        return await self.submit(valid[0].raw, source)
+
+    async def submit(self, raw: str, source: str) -> PatientSummary | None:
+        """Look up the patient of one payload; returns them only when exactly one matches."""
+        self.source = source
+        self.candidates = []
+        parsed = parse_wristband(raw)
+        if isinstance(parsed, WristbandError):
+            self.decoded = parsed.raw_visible
+            self._fail(ScanStatus.INVALID, wristband_problem(parsed))
+            return None
+        value = parsed.identifier.value
+        self.decoded = value
+        self.status = ScanStatus.LOOKING_UP
+        self.problem = None
+        found, problem = await guarded(self.ctx, lambda: self.ctx.client.search_patients_by_identifier(value))
+        if problem is not None:
+            self._fail(ScanStatus.ERROR, problem)
+            return None
+        matches: list[PatientSummary] = list(found)
+        if not matches:
+            self._fail(ScanStatus.NONE, Problem("scan.no_patient", {"number": value}, retryable=False))
+            return None
+        if len(matches) > 1:
+            self.candidates = matches
+            self._fail(ScanStatus.MANY, Problem("scan.many", {"count": len(matches)}, retryable=False))
+            return None
+        self.status = ScanStatus.FOUND
+        self.manual = ""
+        self.manual_problem = None
+        return matches[0]
+
+    def _fail(self, status: ScanStatus, problem: Problem) -> None:
+        self.status = status
+        self.problem = problem
+
+    def reset(self) -> None:
+        self.status = ScanStatus.IDLE
+        self.problem = None
+        self.candidates = []
+        self.decoded = ""
+

@@ -1,0 +1,158 @@
+"""Scanning state: one match opens the patient, none or several never guess, invalid codes explain."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobile_app.ui.viewmodels.app_state import AppState, Tab
+from mobile_app.ui.viewmodels.patient import PatientState
+from mobile_app.ui.viewmodels.scan import ScanState, ScanStatus
+from tests.app.fakes import FakeClient, patient
+
+GSRN = "708000000000000128"
+GS1_DATAMATRIX = f"]d28018{GSRN}"
+
+
+async def logged_in(app: AppState) -> AppState:
+    app.login.username, app.login.pin = "lege1", "1234"
+    await app.submit_login()
+    return app
+
+
+def valid_fnr() -> str:
+    from mobile_app.domain.identifiers import check_digits
+
+    for individual in range(100, 500):  # some individual numbers need a check digit of 10: skip them
+        digits = check_digits(f"048350{individual}")
+        if digits is not None:
+            return f"048350{individual}" + "".join(map(str, digits))
+    raise AssertionError("no valid number")
+
+
+async def test_one_match_opens_the_patient_with_a_confirmation(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.results[GSRN] = [patient("p7", family="Lund")]
+    app.select_tab(Tab.SEARCH)
+    assert app.scanning_allowed
+    await app.scanned(GS1_DATAMATRIX, "scanner")
+    top = app.stack[-1]
+    assert isinstance(top, PatientState)
+    assert top.patient_id == "p7" and top.scanned and top.opened_from == "scan"
+    assert not any(isinstance(s, ScanState) for s in app.stack)  # back goes to the search tab
+    assert ("identifier", GSRN) in client.calls
+
+
+async def test_no_match_says_so_with_the_number(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.results[GSRN] = []
+    scan = app.open_scan()
+    assert await scan.submit(GS1_DATAMATRIX, "scanner") is None
+    assert scan.status is ScanStatus.NONE
+    assert scan.problem is not None and scan.problem.params["number"] == GSRN
+
+
+async def test_several_matches_are_listed_never_guessed(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    number = valid_fnr()
+    client.results[number] = [patient("a"), patient("b")]
+    await app.scanned(number, "scanner")
+    scan = app.current_scan
+    assert scan is not None and scan.status is ScanStatus.MANY
+    assert [p.id for p in scan.candidates] == ["a", "b"]
+    assert app.current_patient is None
+
+
+@pytest.mark.parametrize(("raw", "key"), [
+    (f"]d28018{GSRN[:-1]}9", "scan.reason.gsrn_check_digit"),
+    ("hello wristband", "scan.reason.unrecognised"),
+    ("04835012346", "scan.invalid_identifier"),
+])
+async def test_invalid_codes_explain_and_send_nothing(app: AppState, client: FakeClient, raw: str, key: str) -> None:
+    await logged_in(app)
+    before = len(client.calls)
+    scan = app.open_scan()
+    assert await scan.submit(raw, "scanner") is None
+    assert scan.status is ScanStatus.INVALID
+    assert scan.problem is not None and scan.problem.key == key
+    assert len(client.calls) == before
+
+
+async def test_manual_entry_validates_live(app: AppState) -> None:
+    await logged_in(app)
+    scan = app.open_scan()
+    scan.set_manual("0483501")
+    assert scan.manual_problem is None  # still typing
+    scan.set_manual("04835012346")
+    assert scan.manual_problem is not None and scan.manual_problem.key == "scan.invalid_identifier"
+    scan.set_manual(valid_fnr())
+    assert scan.manual_problem is None
+    found = await scan.submit_manual()
+    assert found is not None and scan.source == "manual"
+
+
+async def test_images_are_decoded_then_looked_up(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.results[GSRN] = [patient("p3")]
+    decoded = {b"band": [valid_fnr()[:5], GS1_DATAMATRIX], b"blank": []}
+
+    def decode(data: bytes) -> list[str]:
+        if data == b"broken":
+            raise ValueError("not an image")
+        return decoded[data]
+
+    app.decode_image = decode
+    scan = app.open_scan()
+    assert (await scan.submit_image(b"band")) is not None  # the invalid first code is passed over
+    assert await scan.submit_image(b"blank") is None
+    assert scan.problem is not None and scan.problem.key == "scan.no_code_found"
+    assert await scan.submit_image(b"broken") is None
+    assert scan.problem is not None and scan.problem.key == "scan.unreadable_image"
+
+
+async def test_scanner_bursts_count_only_where_scanning_makes_sense(app: AppState) -> None:
+    assert not app.scanning_allowed  # logged out
+    await logged_in(app)
+    assert not app.scanning_allowed  # my patients tab
+    app.select_tab(Tab.SEARCH)
+    assert app.scanning_allowed
+    await app.open_patient("p1")
+    assert not app.scanning_allowed  # a patient is open: a stray scan must not switch patient
+    app.open_scan()
+    assert app.scanning_allowed
+    app.typing(True)
+    assert not app.scanning_allowed  # the keystrokes go to the focused field and its submit
+
+
+async def test_enter_in_the_search_field_scans_gs1_and_searches_the_rest(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.results[GSRN] = [patient("p6")]
+    app.select_tab(Tab.SEARCH)
+    app.search.change(GS1_DATAMATRIX)
+    await app.submit_search()
+    assert app.current_patient is not None and app.current_patient.scanned
+    app.select_tab(Tab.SEARCH)
+    app.search.change("hansen")
+    await app.submit_search()
+    assert app.current_patient is None and app.search.results
+
+
+async def test_a_typed_gsrn_is_looked_up(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.results[GSRN] = [patient("p4")]
+    scan = app.open_scan()
+    scan.set_manual(GSRN[:-1] + "9")
+    assert scan.manual_problem is not None and scan.manual_problem.key == "scan.reason.gsrn_check_digit"
+    scan.set_manual(GSRN)
+    assert scan.manual_problem is None
+    await app.submit_manual_scan(scan)
+    assert app.current_patient is not None and app.current_patient.patient_id == "p4"
+
+
+async def test_one_scan_reported_twice_is_handled_once(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.results[GSRN] = [patient("p5")]
+    app.select_tab(Tab.SEARCH)
+    await app.scanned(GS1_DATAMATRIX, "scanner")
+    await app.scanned(GS1_DATAMATRIX, "scanner")
+    assert [s.patient_id for s in app.stack if isinstance(s, PatientState)] == ["p5"]
+    assert [c for c in client.calls if c == ("identifier", GSRN)] == [("identifier", GSRN)]

@@ -1,0 +1,64 @@
+"""Wristband scanning in the browser: a scanner's keystroke burst, an invalid code, manual entry."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import SeedFacts, logged_in, shot, type_into
+
+
+def _gsrn(patient: dict[str, object]) -> str:
+    identifiers = patient["identifier"]
+    assert isinstance(identifiers, list)
+    return str(next(i["value"] for i in identifiers if i["system"] == "https://www.gs1.org/gsrn"))
+
+
+def _open_scan_screen(page: Page) -> None:
+    page.get_by_role("tab", name="Søk").click()
+    page.locator('flt-semantics[aria-label="Skann armbånd"]').first.click()
+    expect(page.get_by_text("Klar til å skanne")).to_be_visible(timeout=10_000)
+
+
+def _scanner_burst(page: Page, payload: str) -> None:
+    """What a role phone's built-in scanner does: the payload as fast keystrokes, then Enter."""
+    page.keyboard.type(payload, delay=5)
+    page.keyboard.press("Enter")
+
+
+def test_a_scanner_burst_on_the_scan_screen_opens_that_patient(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    _open_scan_screen(page)
+    shot(page, "20-scan-screen")
+    patient = facts.med_patient
+    _scanner_burst(page, f"]d28018{_gsrn(patient)}")
+    expect(page.get_by_text(re.compile(f"Skannet armbånd: {patient['display_name']}"))).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("tab", name="Oversikt")).to_be_visible()
+    shot(page, "21-scanned-patient")
+
+
+def test_a_burst_on_the_search_tab_also_scans(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    page.get_by_role("tab", name="Søk").click()
+    page.wait_for_timeout(500)
+    patient = facts.med_patient
+    fnr = next(i["value"] for i in patient["identifier"] if i["system"].endswith("4.1"))
+    _scanner_burst(page, fnr)
+    expect(page.get_by_text(re.compile(f"Skannet armbånd: {patient['display_name']}"))).to_be_visible(timeout=10_000)
+
+
+def test_an_invalid_code_shows_its_reason_and_offers_manual_entry(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    _open_scan_screen(page)
+    gsrn = _gsrn(facts.med_patient)
+    wrong = gsrn[:-1] + str((int(gsrn[-1]) + 1) % 10)
+    _scanner_burst(page, f"]d28018{wrong}")
+    expect(page.get_by_text(re.compile("Kontrollsifferet i armbåndsnummeret stemmer ikke"))).to_be_visible(
+        timeout=10_000)
+    expect(page.get_by_text("Sjekk armbåndet, eller skriv inn nummeret for hånd nedenfor.")).to_be_visible()
+    shot(page, "22-scan-invalid")
+    type_into(page, "Fødselsnummer eller armbåndsnummer", gsrn)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile(f"Skannet armbånd: {facts.med_patient['display_name']}"))).to_be_visible(
+        timeout=10_000)
