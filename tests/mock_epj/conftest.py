@@ -86,3 +86,10 @@ def outcome_text(response: httpx.Response) -> str:
     body = response.json()
     assert body["resourceType"] == "OperationOutcome", body
     return " ".join(issue.get("diagnostics", "") for issue in body["issue"])
+
+
+def inpatient(client: httpx.Client, ward: str = "ward-med") -> str:
+    """The id of a patient with a current stay on ``ward``."""
+    bundle = client.get("Encounter", params={"location": f"Location/{ward}", "status": "in-progress",
+                                             "_count": 1}).json()
+    return str(bundle["entry"][0]["resource"]["subject"]["reference"].split("/")[1])

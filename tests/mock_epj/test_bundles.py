@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mock_epj.terminology import FNR
-from tests.mock_epj.conftest import Server, entries, login, outcome_text
+from tests.mock_epj.conftest import Server, entries, inpatient, login, outcome_text
 
 
 @pytest.fixture
@@ -19,21 +19,13 @@ def lege1(server: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-def _my_inpatient(client: httpx.Client) -> str:
-    bundle = client.get("Encounter", params={"location": "Location/ward-med", "status": "in-progress",
-                                             "_count": 1}).json()
-    return str(bundle["entry"][0]["resource"]["subject"]["reference"].split("/")[1])
 
 
-def _other_ward_patient(client: httpx.Client) -> str:
-    bundle = client.get("Encounter", params={"location": "Location/ward-kir", "status": "in-progress",
-                                             "_count": 1}).json()
-    return str(bundle["entry"][0]["resource"]["subject"]["reference"].split("/")[1])
 
 
 def test_batch_reads_a_patient_overview_in_one_round_trip(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
-    other = _other_ward_patient(lege1)
+    patient = inpatient(lege1)
+    other = inpatient(lege1, "ward-kir")
     batch = {"resourceType": "Bundle", "type": "batch", "entry": [
         {"request": {"method": "GET", "url": f"Patient/{patient}"}},
         {"request": {"method": "GET", "url": f"Encounter?patient={patient}&status=in-progress"}},
@@ -57,7 +49,7 @@ def test_batch_reads_a_patient_overview_in_one_round_trip(lege1: httpx.Client) -
 
 
 def test_batch_entries_succeed_independently(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     good = {"resourceType": "Flag", "status": "active", "code": {"text": "Fallfare"},
             "subject": {"reference": f"Patient/{patient}"}}
     bad = {"resourceType": "Flag", "code": {"text": "mangler status"}}
@@ -72,7 +64,7 @@ def test_batch_entries_succeed_independently(lege1: httpx.Client) -> None:
 
 
 def test_transaction_is_all_or_nothing(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     marker = str(uuid.uuid4())
     good = {"resourceType": "Flag", "status": "active", "code": {"text": marker},
             "identifier": [{"system": "urn:test", "value": marker}],

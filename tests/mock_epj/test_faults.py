@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mock_epj.routes import Request
-from tests.mock_epj.conftest import Server, login, outcome_text
+from tests.mock_epj.conftest import Server, inpatient, login, outcome_text
 
 
 @pytest.fixture
@@ -29,10 +29,6 @@ def _flag(patient: str, marker: str) -> dict[str, object]:
             "subject": {"reference": f"Patient/{patient}"}}
 
 
-def _my_inpatient(client: httpx.Client) -> str:
-    bundle = client.get("Encounter", params={"location": "Location/ward-med", "status": "in-progress",
-                                             "_count": 1}).json()
-    return str(bundle["entry"][0]["resource"]["subject"]["reference"].split("/")[1])
 
 
 def test_latency_is_added_to_each_request(server: Server, lege1: httpx.Client) -> None:
@@ -71,7 +67,7 @@ def test_drop_closes_the_connection_without_an_answer(server: Server, lege1: htt
 
 
 def test_drop_before_processing_loses_the_write(server: Server, lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     marker = str(uuid.uuid4())
     _faults(server, drop_next=1, methods=["POST"])
     with pytest.raises(httpx.RemoteProtocolError):
@@ -80,7 +76,7 @@ def test_drop_before_processing_loses_the_write(server: Server, lege1: httpx.Cli
 
 
 def test_drop_after_processing_keeps_the_write(server: Server, lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     marker = str(uuid.uuid4())
     _faults(server, drop_next=1, drop_after_processing=True, methods=["POST"])
     with pytest.raises(httpx.RemoteProtocolError):

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.mock_epj.conftest import Server, entries, login, outcome_text
+from tests.mock_epj.conftest import Server, entries, inpatient, login, outcome_text
 
 Clients = Callable[[str], httpx.Client]
 
@@ -20,10 +20,6 @@ def lege1(server: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-def _my_inpatient(client: httpx.Client) -> str:
-    bundle = client.get("Encounter", params={"location": "Location/ward-med", "status": "in-progress",
-                                             "_count": 1}).json()
-    return str(bundle["entry"][0]["resource"]["subject"]["reference"].split("/")[1])
 
 
 def _note(patient: str, text: str = "Pasienten er i bedring.", **extra: Any) -> dict[str, Any]:
@@ -43,7 +39,7 @@ def _note(patient: str, text: str = "Pasienten er i bedring.", **extra: Any) -> 
 
 
 def test_read_returns_the_resource_with_a_weak_etag(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     response = lege1.get(f"Patient/{patient}")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/fhir+json")
@@ -60,7 +56,7 @@ def test_read_of_unknown_id_is_404(lege1: httpx.Client) -> None:
 
 
 def test_create_returns_201_with_location_and_etag(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     response = lege1.post("Observation", json=_note(patient),
                           headers={"Content-Type": "application/fhir+json"})
     assert response.status_code == 201, response.text
@@ -71,7 +67,7 @@ def test_create_returns_201_with_location_and_etag(lege1: httpx.Client) -> None:
 
 
 def test_conditional_create_returns_the_existing_resource(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     key = str(uuid.uuid4())
     resource = _note(patient, identifier=[{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{key}"}])
     headers = {"Content-Type": "application/fhir+json",
@@ -86,7 +82,7 @@ def test_conditional_create_returns_the_existing_resource(lege1: httpx.Client) -
 
 
 def test_update_with_current_version_then_stale_version(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     created = lege1.post("Observation", json=_note(patient)).json()
     created["note"] = [{"text": "Oppdatert"}]
     ok = lege1.put(f"Observation/{created['id']}", json=created, headers={"If-Match": 'W/"1"'})
@@ -103,7 +99,7 @@ def test_update_with_current_version_then_stale_version(lege1: httpx.Client) -> 
 
 
 def test_update_records_who_changed_it(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     created = lege1.post("Observation", json=_note(patient)).json()
     ext = created["meta"]["extension"][0]
     assert ext["valueReference"]["reference"].startswith("Practitioner/")
@@ -111,21 +107,21 @@ def test_update_records_who_changed_it(lege1: httpx.Client) -> None:
 
 
 def test_update_with_mismatched_id_is_400(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     created = lege1.post("Observation", json=_note(patient)).json()
     response = lege1.put(f"Observation/{created['id']}", json={**created, "id": "other"})
     assert response.status_code == 400
 
 
 def test_malformed_if_match_is_400(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     created = lege1.post("Observation", json=_note(patient)).json()
     response = lege1.put(f"Observation/{created['id']}", json=created, headers={"If-Match": "yesterday"})
     assert response.status_code == 400
 
 
 def test_delete_then_read_is_410(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     created = lege1.post("Observation", json=_note(patient)).json()
     assert lege1.delete(f"Observation/{created['id']}").status_code == 204
     assert lege1.get(f"Observation/{created['id']}").status_code == 410
@@ -198,7 +194,7 @@ def test_accept_xml_only_is_406(lege1: httpx.Client) -> None:
 
 
 def test_prefer_return_minimal(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     response = lege1.post("Observation", json=_note(patient), headers={"Prefer": "return=minimal"})
     assert response.status_code == 201
     assert response.content == b""
@@ -212,7 +208,7 @@ def test_auditor_may_not_write(server: Server) -> None:
 
 
 def test_new_resources_show_up_in_search_at_once(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     before = lege1.get("Observation", params={"patient": patient, "code": "8867-4", "_count": 0}).json()
     lege1.post("Observation", json=_note(patient))
     after = lege1.get("Observation", params={"patient": patient, "code": "8867-4", "_count": 0}).json()

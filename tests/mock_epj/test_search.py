@@ -11,7 +11,7 @@ import pytest
 
 from mock_epj.searchparams import normalize_string
 from mock_epj.terminology import FNR, GSRN
-from tests.mock_epj.conftest import entries, outcome_text
+from tests.mock_epj.conftest import entries, inpatient, outcome_text
 
 Clients = Callable[[str], httpx.Client]
 
@@ -153,7 +153,7 @@ def test_unknown_parameters_are_400_when_strict(lege1: httpx.Client) -> None:
 
 
 def test_observations_sorted_newest_first(lege1: httpx.Client) -> None:
-    ward_patient = _my_inpatient(lege1)
+    ward_patient = inpatient(lege1)
     bundle = lege1.get("Observation", params={"patient": ward_patient, "category": "laboratory",
                                               "_sort": "-date", "_count": 50}).json()
     times = [o["effectiveDateTime"] for o in entries(bundle)]
@@ -165,14 +165,10 @@ def test_observations_sorted_newest_first(lege1: httpx.Client) -> None:
         o["effectiveDateTime"] for o in entries(ascending))
 
 
-def _my_inpatient(client: httpx.Client) -> str:
-    bundle = client.get("Encounter", params={"location": "Location/ward-med", "status": "in-progress",
-                                             "_count": 1}).json()
-    return str(bundle["entry"][0]["resource"]["subject"]["reference"].split("/")[1])
 
 
 def test_token_search_by_system_and_code(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     nlk = "http://helsedir.no/fhir/CodeSystem/no-kodeverk-7280-nlk"
     crp = lege1.get("Observation", params={"patient": patient, "code": f"{nlk}|NPU19748"}).json()
     assert crp["total"] > 0
@@ -207,7 +203,7 @@ def test_include_brings_the_referenced_patients(lege1: httpx.Client) -> None:
 
 
 def test_revinclude_brings_encounters_of_patients(lege1: httpx.Client) -> None:
-    patient = _my_inpatient(lege1)
+    patient = inpatient(lege1)
     bundle = lege1.get("Patient", params={"_id": patient, "_revinclude": "Encounter:patient"}).json()
     included = entries(bundle, "include")
     assert any(e["resourceType"] == "Encounter" and e["status"] == "in-progress" for e in included)

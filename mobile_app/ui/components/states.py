@@ -24,6 +24,10 @@ def problem_text(t: Messages, problem: Problem) -> str:
 
 
 def loading(t: Messages) -> ft.Control:
+    return loading_view(t)
+
+
+def loading_view(t: Messages) -> ft.Control:
     return ft.Container(
         padding=24,
         alignment=ft.Alignment.CENTER,
@@ -81,3 +85,14 @@ def section(title: str) -> ft.Control:
         padding=ft.Padding.only(left=16, right=16, top=16, bottom=4),
         content=ft.Text(title, weight=ft.FontWeight.BOLD, size=13, color=ft.Colors.PRIMARY),
     )
+
+
+def status_block(t: Messages, *, loading: bool, problem: Problem | None, has_data: bool,
+                 fetched_at: datetime | None, on_retry: Handler | None) -> list[ft.Control]:
+    """What a list screen shows above its data: a spinner on first load; on failure either the
+    error (nothing to show yet) or a bar saying the data shown is old and why."""
+    if problem is not None:
+        return [stale_bar(t, problem, fetched_at, on_retry) if has_data else error(t, problem, on_retry)]
+    if loading and not has_data:
+        return [loading_view(t)]
+    return []

@@ -29,14 +29,9 @@ def MyPatientsScreen(app: AppState, my: MyPatientsState, t: Messages) -> ft.Cont
             await app.open_patient(patient.id, patient, opened_from="my_patients")
         return open_patient
 
-    body: list[ft.Control] = []
-    if my.status is Status.LOADING and my.fetched_at is None:
-        body.append(states.loading(t))
-    elif my.status is Status.ERROR and my.problem is not None:
-        if my.fetched_at:
-            body.append(states.stale_bar(t, my.problem, my.fetched_at, refresh))
-        else:
-            body.append(states.error(t, my.problem, refresh))
+    body = states.status_block(
+        t, loading=my.status is Status.LOADING, has_data=my.fetched_at is not None, fetched_at=my.fetched_at,
+        problem=my.problem if my.status is Status.ERROR else None, on_retry=refresh)
     if my.fetched_at is not None:
         body.append(states.section(t("my.in_care")))
         if my.in_care:

@@ -54,14 +54,9 @@ def SearchScreen(app: AppState, search: SearchState, t: Messages) -> ft.Control:
         suffix=ft.IconButton(ft.Icons.CLEAR, on_click=clear, tooltip=t("search.clear"))
         if search.text else None,
     )
-    body: list[ft.Control] = []
-    if search.status is Status.LOADING and not search.results:
-        body.append(states.loading(t))
-    elif search.status is Status.ERROR and search.problem is not None:
-        if search.results:
-            body.append(states.stale_bar(t, search.problem, search.fetched_at, retry))
-        else:
-            body.append(states.error(t, search.problem, retry))
+    body = states.status_block(
+        t, loading=search.status is Status.LOADING, has_data=bool(search.results), fetched_at=search.fetched_at,
+        problem=search.problem if search.status is Status.ERROR else None, on_retry=retry)
     if search.results:
         count = len(search.results)
         note = t("search.results_capped", count=count) if search.capped else t("search.results", count=count)

@@ -43,15 +43,10 @@ def WardScreen(app: AppState, ward: WardState, t: Messages) -> ft.Control:
         ))
     header.append(ft.IconButton(ft.Icons.REFRESH, on_click=refresh, tooltip=t("state.refresh"),
                                 width=theme.TOUCH, height=theme.TOUCH))
-    body: list[ft.Control] = []
-    if ward.status is Status.LOADING and not ward.beds:
-        body.append(states.loading(t))
-    elif ward.status is Status.ERROR and ward.problem is not None:
-        if ward.beds:
-            body.append(states.stale_bar(t, ward.problem, ward.fetched_at, refresh))
-        else:
-            body.append(states.error(t, ward.problem, refresh))
-    elif ward.status is Status.READY and not ward.wards:
+    body = states.status_block(
+        t, loading=ward.status is Status.LOADING, has_data=bool(ward.beds), fetched_at=ward.fetched_at,
+        problem=ward.problem if ward.status is Status.ERROR else None, on_retry=refresh)
+    if ward.status is Status.READY and not ward.wards:
         body.append(states.empty(t("ward.no_wards"), ft.Icons.BED_OUTLINED))
     if ward.beds:
         summary = t("ward.summary", occupied=ward.occupied, beds=len(ward.beds))
