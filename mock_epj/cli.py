@@ -1,4 +1,4 @@
-"""The ``mock-epj`` command: serve (default), seed and import."""
+"""The ``mock-epj`` command: serve (default), seed, import and wristbands."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mock_epj.faults import FaultSettings
 from mock_epj.importer import import_file, import_order
 from mock_epj.store import Store
 
-SUBCOMMANDS = ("serve", "seed", "import")
+SUBCOMMANDS = ("serve", "seed", "import", "wristbands")
 
 
 def _rate(text: str) -> float:
@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="load FHIR R4 Bundles (transaction or collection)")
     _db_args(imp)
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
+    bands = sub.add_parser("wristbands", help="print wristband PNGs for the admitted patients")
+    bands.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into")
+    bands.add_argument("--count", type=_positive_int, default=None,
+                       help="at most this many patients (default: every inpatient)")
+    _db_args(bands)
+    bands.add_argument("--samples", action="store_true",
+                       help="write the documented sample set (assets/wristbands) with expected.json instead")
     return parser
 
 
@@ -87,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         return _seed(args)
     if args.command == "import":
         return _import(args)
+    if args.command == "wristbands":
+        return _wristbands(args)
     return _serve(args)
 
 
@@ -108,6 +117,33 @@ def _import(args: argparse.Namespace) -> int:
         print(report.summary())
         failed |= bool(report.errors)
     return 1 if failed else 0
+
+
+def _wristbands(args: argparse.Namespace) -> int:
+    from mock_epj.wristband_samples import write_samples
+    from mock_epj.wristbands import NoDatabase, open_seeded, write_wristbands
+
+    try:
+        store = open_seeded(args.db)
+    except NoDatabase as error:
+        print(f"mock-epj: {error}", file=sys.stderr)
+        return 1
+    try:
+        if args.samples:
+            written = write_samples(store, args.out)
+            print(f"Wrote {len(written)} sample wristbands and expected.json to {args.out}")
+        else:
+            written = write_wristbands(store, args.out, args.count)
+            print(f"Wrote {len(written)} wristbands and index.json to {args.out}")
+    except ImportError:
+        print("mock-epj: drawing barcodes needs zxing-cpp (pip install zxing-cpp)", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"mock-epj: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
