@@ -11,6 +11,7 @@ import flet as ft
 
 from mobile_app.domain.scanner_burst import ScannerBurst
 from mobile_app.epj.client import EpjClient
+from mobile_app.scanning import wristband_texts
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.token_store import TokenStore, default_token_store
 from mobile_app.ui import theme
@@ -46,7 +47,7 @@ _TAB_ICONS = {
 def build_state(config: AppConfig, token_store: TokenStore | None = None) -> AppState:
     client = EpjClient(config.epj_url)
     session = Session(client, token_store or default_token_store(), idle_seconds=config.idle_seconds)
-    return AppState(AppContext(client=client, session=session))
+    return AppState(AppContext(client=client, session=session), decode_image=wristband_texts)
 
 
 @ft.component

@@ -145,6 +145,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "scan.unreadable_image": ("Bildet kunne ikke åpnes: {detail}", "The picture could not be opened: {detail}"),
     "scan.no_code_found": ("Fant ingen lesbar strekkode i bildet. Prøv et skarpere bilde, eller skriv inn nummeret.",
                            "No readable barcode in the picture. Try a sharper picture, or type the number."),
+    "scan.codes_disagree": (
+        "Strekkodene på armbåndet peker på ulike pasienter. Kontroller armbåndet før du går videre.",
+        "The wristband's barcodes point to different patients. Check the wristband before going on."),
+    "camera.start": ("Bruk kamera", "Use the camera"),
+    "camera.stop": ("Slå av kamera", "Turn the camera off"),
+    "camera.starting": ("Starter kameraet …", "Starting the camera …"),
+    "camera.aim": ("Hold strekkoden på armbåndet i bildet.", "Hold the wristband's barcode in view."),
+    "camera.unavailable": ("Ingen kamera tilgjengelig her. Bruk skanneren, et bilde eller skriv inn nummeret.",
+                           "No camera available here. Use the scanner, a picture or type the number."),
+    "camera.refused": ("Kameraet kunne ikke startes (tillatelse?). Bruk skanneren, et bilde eller skriv inn nummeret.",
+                       "The camera could not start (permission?). Use the scanner, a picture or type the number."),
     "scan.confirmed": ("Skannet armbånd: {name}, f. {date}", "Scanned wristband: {name}, b. {date}"),
     # patient rows
     "patient.age": ("{age} år", "{age} y"),

@@ -156,3 +156,34 @@ async def test_one_scan_reported_twice_is_handled_once(app: AppState, client: Fa
     await app.scanned(GS1_DATAMATRIX, "scanner")
     assert [s.patient_id for s in app.stack if isinstance(s, PatientState)] == ["p5"]
     assert [c for c in client.calls if c == ("identifier", GSRN)] == [("identifier", GSRN)]
+
+
+async def test_codes_on_one_band_that_disagree_never_open_a_patient(app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.results[GSRN] = [patient("p3")]  # its fødselsnummer is 04835012345 (see fakes)
+    other = valid_fnr()
+
+    def decode(data: bytes) -> list[str]:
+        return [GS1_DATAMATRIX, other]
+
+    app.decode_image = decode
+    scan = app.open_scan()
+    assert await scan.submit_image(b"band") is None
+    assert scan.problem is not None and scan.problem.key == "scan.codes_disagree"
+
+
+async def test_a_real_wristband_image_is_read(app: AppState, client: FakeClient) -> None:
+    from pathlib import Path
+
+    from mobile_app.scanning import wristband_texts
+
+    await logged_in(app)
+    app.decode_image = wristband_texts
+    band = Path(__file__).resolve().parents[2] / "assets" / "wristbands" / "good-1.png"
+    scan = app.open_scan()
+    await scan.submit_image(band.read_bytes())
+    assert scan.decoded.startswith("708")  # the GSRN was looked up first
+    assert ("identifier", scan.decoded) in client.calls
+    broken = app.open_scan()
+    assert await broken.submit_image(b"not a picture") is None
+    assert broken.problem is not None and broken.problem.key == "scan.unreadable_image"

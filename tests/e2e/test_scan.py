@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from PIL import Image
+from playwright.sync_api import Page, Playwright, expect
 
-from tests.e2e.conftest import SeedFacts, logged_in, shot, type_into
+from tests.e2e.conftest import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    RunningApp,
+    SeedFacts,
+    logged_in,
+    open_app,
+    shot,
+    type_into,
+)
 
 
 def _gsrn(patient: dict[str, object]) -> str:
@@ -62,3 +74,40 @@ def test_an_invalid_code_shows_its_reason_and_offers_manual_entry(page: Page, fa
     page.keyboard.press("Enter")
     expect(page.get_by_text(re.compile(f"Skannet armbånd: {facts.med_patient['display_name']}"))).to_be_visible(
         timeout=10_000)
+
+
+def _band_video(db: Path, patient_id: str, out: Path) -> Path:
+    """A fake camera feed (Motion JPEG) of the patient's wristband, drawn from the test database."""
+    from mock_epj.store import Store
+    from mock_epj.wristbands import inpatients, render_wristband
+
+    store = Store(db)
+    patient = next(p for p in inpatients(store) if p.patient_id == patient_id)
+    store.close()
+    band = render_wristband(patient).image.convert("RGB")
+    frame = Image.new("RGB", (1280, 720), "white")
+    scaled = band.resize((1200, band.height * 1200 // band.width))
+    frame.paste(scaled, (40, (720 - scaled.height) // 2))
+    buffer = io.BytesIO()
+    frame.save(buffer, "JPEG", quality=90)
+    out.write_bytes(buffer.getvalue() * 60)
+    return out
+
+
+def test_the_camera_reads_a_wristband(playwright_instance: Playwright, app_server: RunningApp,
+                                      facts: SeedFacts, tmp_path: Path) -> None:
+    video = _band_video(app_server.db, facts.med_patient["id"], tmp_path / "band.mjpeg")
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=[
+        *LAUNCH_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        page = open_app(browser, app_server.url)
+        page.context.grant_permissions(["camera"])
+        logged_in(page)
+        _open_scan_screen(page)
+        page.get_by_role("button", name="Bruk kamera").click()
+        expect(page.get_by_text(re.compile(f"Skannet armbånd: {facts.med_patient['display_name']}"))).to_be_visible(
+            timeout=20_000)
+        shot(page, "23-scanned-by-camera")
+    finally:
+        browser.close()

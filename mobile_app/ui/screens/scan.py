@@ -7,6 +7,7 @@ import flet as ft
 from mobile_app.domain.models import PatientSummary
 from mobile_app.ui import theme
 from mobile_app.ui.components import states
+from mobile_app.ui.components.camera import CameraPanel
 from mobile_app.ui.components.patient import patient_row
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
@@ -34,6 +35,18 @@ def ScanScreen(app: AppState, scan: ScanState, t: Messages) -> ft.Control:
             dialog_title=t("scan.pick_image"), file_type=ft.FilePickerFileType.IMAGE, with_data=True)
         if files and files[0].bytes:
             await app.finish_scan(scan, await scan.submit_image(files[0].bytes, "file"))
+
+    async def toggle_camera() -> None:
+        app.touch()
+        scan.camera_on = not scan.camera_on
+
+    async def frame(data: bytes) -> bool:
+        found = await scan.camera_frame(data)
+        if found is not None:
+            scan.camera_on = False
+            await app.finish_scan(scan, found)
+            return True
+        return scan.status in (ScanStatus.INVALID, ScanStatus.NONE, ScanStatus.MANY)
 
     def chooser(patient: PatientSummary):  # type: ignore[no-untyped-def]
         async def choose() -> None:
@@ -71,8 +84,14 @@ def ScanScreen(app: AppState, scan: ScanState, t: Messages) -> ft.Control:
             ]),
         ),
         *result,
-        ft.OutlinedButton(t("scan.pick_image"), icon=ft.Icons.IMAGE_SEARCH, on_click=pick_image,
-                          height=theme.TOUCH),
+        *([CameraPanel(t, frame)] if scan.camera_on else []),
+        ft.Row(wrap=True, spacing=8, controls=[
+            ft.OutlinedButton(t("camera.stop") if scan.camera_on else t("camera.start"),
+                              icon=ft.Icons.NO_PHOTOGRAPHY if scan.camera_on else ft.Icons.PHOTO_CAMERA,
+                              on_click=toggle_camera, height=theme.TOUCH),
+            ft.OutlinedButton(t("scan.pick_image"), icon=ft.Icons.IMAGE_SEARCH, on_click=pick_image,
+                              height=theme.TOUCH),
+        ]),
         states.section(t("scan.manual_title")),
         ft.TextField(
             label=t(MANUAL_FIELD), value=scan.manual, on_change=set_manual, on_submit=submit_manual,

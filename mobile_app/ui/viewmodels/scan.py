@@ -16,6 +16,7 @@ import flet as ft
 from mobile_app.domain.identifiers import RejectionReason
 from mobile_app.domain.models import PatientSummary
 from mobile_app.domain.wristband import WristbandError, WristbandPayload, parse_wristband
+from mobile_app.scanning import CodesDisagree
 from mobile_app.ui.viewmodels.base import AppContext, Problem, guarded
 
 # Image decoding is a service of the app (zxing-cpp where it installs); screens get it injected.
@@ -73,6 +74,7 @@ class ScanState:
     decoded: str = ""  # the number read, shown with "no patient with this wristband"
     problem: Problem | None = None
     candidates: list[PatientSummary] = field(default_factory=list)
+    camera_on: bool = False
 
     def set_manual(self, text: str) -> None:
         self.manual = text
@@ -85,6 +87,19 @@ class ScanState:
             return None
         return await self.submit(typed_payload(self.manual), "manual")
 
+    async def camera_frame(self, data: bytes) -> PatientSummary | None:
+        """One frame from the live camera: frames without a code are passed over quietly."""
+        if self.decode_image is None:
+            return None
+        try:
+            if not self.decode_image(data):
+                return None
+        except CodesDisagree:
+            pass  # reported by submit_image below
+        except ValueError:
+            return None
+        return await self.submit_image(data, "camera")
+
     async def submit_image(self, data: bytes, source: str = "file") -> PatientSummary | None:
         self.source = source
         if self.decode_image is None:
@@ -92,6 +107,9 @@ class ScanState:
             return None
         try:
             texts = self.decode_image(data)
+        except CodesDisagree:
+            self._fail(ScanStatus.INVALID, Problem("scan.codes_disagree", retryable=False))
+            return None
         except ValueError as error:
             self._fail(ScanStatus.INVALID, Problem("scan.unreadable_image", {"detail": str(error)},
                                                   retryable=False))
@@ -105,7 +123,14 @@ class ScanState:
             first = payloads[0]
             assert isinstance(first, WristbandError)
             return await self.submit(first.raw, source)
-        return await self.submit(valid[0].raw, source)
+        found = await self.submit(valid[0].raw, source)
+        if found is not None:
+            # A band carries the fødselsnummer and the GSRN: both must name the patient found.
+            known = {found.identifier, found.gsrn}
+            if any(p.identifier.value not in known for p in valid[1:]):
+                self._fail(ScanStatus.INVALID, Problem("scan.codes_disagree", retryable=False))
+                return None
+        return found
 
     async def submit(self, raw: str, source: str) -> PatientSummary | None:
         """Look up the patient of one payload; returns them only when exactly one matches."""
