@@ -111,3 +111,17 @@ def test_the_camera_reads_a_wristband(playwright_instance: Playwright, app_serve
         shot(page, "23-scanned-by-camera")
     finally:
         browser.close()
+
+
+def test_a_wristband_photo_can_be_picked_and_read(page: Page, app_server: RunningApp, facts: SeedFacts,
+                                                  tmp_path: Path) -> None:
+    photo = tmp_path / "band.jpg"
+    video = _band_video(app_server.db, facts.med_patient["id"], tmp_path / "frames.mjpeg")
+    photo.write_bytes(video.read_bytes()[: len(video.read_bytes()) // 60])  # one JPEG frame
+    logged_in(page)
+    _open_scan_screen(page)
+    with page.expect_file_chooser(timeout=10_000) as chooser:
+        page.get_by_role("button", name="Velg bilde av armbånd").click()
+    chooser.value.set_files(str(photo))
+    expect(page.get_by_text(re.compile(f"Skannet armbånd: {facts.med_patient['display_name']}"))).to_be_visible(
+        timeout=15_000)

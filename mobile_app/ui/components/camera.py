@@ -71,7 +71,8 @@ def CameraPanel(t: Messages, on_frame: Callable[[bytes], Awaitable[bool]]) -> ft
             content=ft.Row([ft.Icon(ft.Icons.NO_PHOTOGRAPHY), ft.Text(t(f"camera.{status}"), expand=True)]),
         )
     return ft.Column(spacing=6, controls=[
-        ft.Container(fc.Camera(ref=ref, expand=True, preview_enabled=True), height=240, border_radius=8, clip_behavior=ft.ClipBehavior.HARD_EDGE,
+        ft.Container(fc.Camera(ref=ref, expand=True, preview_enabled=True), height=240, border_radius=8,
+                     clip_behavior=ft.ClipBehavior.HARD_EDGE,
                      bgcolor=ft.Colors.BLACK),
         ft.Text(t("camera.aim") if status == "running" else t("camera.starting"), size=12,
                 color=ft.Colors.ON_SURFACE_VARIANT),
