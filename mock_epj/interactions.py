@@ -17,7 +17,7 @@ from mock_epj import audit, search
 from mock_epj.access import AccessControl, no_relation
 from mock_epj.auth import Session
 from mock_epj.errors import FhirError, bad_request, forbidden, not_found
-from mock_epj.search import AccessClause, SearchRequest
+from mock_epj.search import AccessClause, Include, SearchRequest
 from mock_epj.searchparams import (
     AUDITOR_ONLY_TYPES,
     CLINICAL_TYPES,
@@ -25,13 +25,16 @@ from mock_epj.searchparams import (
     SUBSETTED_TYPES,
     criteria_patients,
     index_rows,
+    param_for,
     patient_of,
 )
 from mock_epj.store import Store, Stored, VersionConflict, new_id
-from mock_epj.terminology import EXT_LAST_MODIFIED_BY, EXT_SUBSCRIBER, SUBSETTED_TAG
+from mock_epj.terminology import EXT_LAST_MODIFIED_BY, EXT_SIGNED_BY, EXT_SUBSCRIBER, SUBSETTED_TAG
 from mock_epj.validation import check_resource
 
 _IF_MATCH = re.compile(r'^(?:W/)?"(\d+)"$')
+_ITERATE = ("_include:iterate", "_include:recurse")  # R4 name and its R3 predecessor
+_MAX_ITERATIONS = 4  # how deep _include:iterate follows references
 _ENCOUNTER_SUBSET = ("status", "class", "subject", "period", "location", "serviceProvider")
 WRITER_ROLES = ("doctor", "nurse")
 
@@ -235,9 +238,14 @@ class FhirService:
 
     def search(self, ctx: Context, type_: str, params: list[tuple[str, str]]) -> Result:
         self.check_type(type_)
-        request = search.parse(type_, params, strict=ctx.strict)
+        iterate = [value for key, value in params if key in _ITERATE]
+        request = search.parse(type_, [(k, v) for k, v in params if k not in _ITERATE], strict=ctx.strict)
+        _allow_larger_pages(request, params)
+        iterated = [_iterate_include(value, ctx.strict) for value in iterate]
+        request.self_params.extend(("_include:iterate", value) for value, found in zip(iterate, iterated, strict=True)
+                                   if found is not None)
         total, page = self.find(ctx, request)
-        included = self._includes(ctx, request, page)
+        included = self._includes(ctx, request, page, [i for i in iterated if i is not None])
         grant = self.access.grant(ctx.session) if type_ in SUBSETTED_TYPES else None
         entries: list[str] = []
         audited: set[str] = set()
@@ -257,20 +265,26 @@ class FhirService:
         body = _searchset(ctx.base, request, total, entries)
         return Result(200, body)
 
-    def _includes(self, ctx: Context, request: SearchRequest, page: list[Stored]) -> list[Stored]:
-        if not page or not (request.includes or request.revincludes):
-            return []
-        seen = {(s.type, s.id) for s in page}
+    def _references(self, rows: list[Stored], includes: list[Include]) -> list[str]:
+        """What the rows point at through the included reference parameters."""
         refs: list[str] = []
         conn = self.store.conn()
-        rids = json.dumps([s.rid for s in page])
-        for include in request.includes:
+        for include in includes:
+            rids = json.dumps([s.rid for s in rows if s.type == include.source_type])
             for (ref,) in conn.execute(
                 "SELECT DISTINCT ref FROM idx_ref WHERE rid IN (SELECT value FROM json_each(?))"
                 " AND param = ?", (rids, include.param.name)):
                 if include.target is None or ref.startswith(include.target + "/"):
                     refs.append(ref)
-        found = self.store.read_many(dict.fromkeys(refs))
+        return refs
+
+    def _includes(self, ctx: Context, request: SearchRequest, page: list[Stored],
+                  iterate: list[Include] | None = None) -> list[Stored]:
+        if not page or not (request.includes or request.revincludes or iterate):
+            return []
+        seen = {(s.type, s.id) for s in page}
+        conn = self.store.conn()
+        found = self.store.read_many(dict.fromkeys(self._references(page, request.includes)))
         rev_rids: list[int] = []
         page_refs = json.dumps([f"{s.type}/{s.id}" for s in page])
         for include in request.revincludes:
@@ -287,6 +301,16 @@ class FhirService:
             # Subsetted types (Encounter) are included for everyone, cut down where needed.
             if stored.type in SUBSETTED_TYPES or self.visible(ctx, stored):
                 out.append(stored)
+        frontier = [*page, *out]
+        for _ in range(_MAX_ITERATIONS if iterate else 0):
+            fresh = [s for s in self.store.read_many(dict.fromkeys(self._references(frontier, iterate or [])))
+                     if (s.type, s.id) not in seen and not s.deleted
+                     and (s.type in SUBSETTED_TYPES or self.visible(ctx, s))]
+            if not fresh:
+                break
+            seen.update((s.type, s.id) for s in fresh)
+            out.extend(fresh)
+            frontier = fresh
         return out
 
     def visible(self, ctx: Context, stored: Stored) -> bool:
@@ -304,8 +328,9 @@ class FhirService:
 
     # ------------------------------------------------------------ writes
 
-    def _prepare(self, ctx: Context, resource: dict[str, Any]) -> None:
-        """Server-side rules for a resource about to be written by this user."""
+    def _prepare(self, ctx: Context, resource: dict[str, Any], acknowledgement: bool = False) -> None:
+        """Server-side rules for a resource about to be written by this user (``acknowledgement``:
+        a recipient marking a message read, see ``_is_acknowledgement``)."""
         type_ = resource["resourceType"]
         me = {"reference": ctx.session.practitioner_ref, "display": ctx.session.name}
         if type_ in AUDITOR_ONLY_TYPES:
@@ -322,7 +347,7 @@ class FhirService:
             resource["status"] = "active"
             others = [e for e in resource.get("extension", []) if e.get("url") != EXT_SUBSCRIBER]
             resource["extension"] = [*others, {"url": EXT_SUBSCRIBER, "valueReference": me}]
-        elif type_ == "Communication":
+        elif type_ == "Communication" and not acknowledgement:
             sender = resource.get("sender")
             if sender is None:
                 resource["sender"] = me
@@ -341,7 +366,7 @@ class FhirService:
         rows = index_rows(resource)
         patient = patient_of(resource, rows)
         owners = {ref for param, ref in rows[3] if param == "_owner"}
-        if patient is not None and type_ in CLINICAL_TYPES:
+        if patient is not None and type_ in CLINICAL_TYPES and not acknowledgement:
             if not self._patient_exists(patient):
                 raise FhirError(422, "processing", f"Patient/{patient} does not exist")
             self.require_patient(ctx, patient, "create")
@@ -358,6 +383,7 @@ class FhirService:
                 if existing is not None:
                     return self._written(ctx, existing, 200)
             resource["id"] = assigned_id or new_id()
+            _check_signature(ctx, resource, None)
             self._prepare(ctx, resource)
             stored, _ = self.store.put(resource)
         if type_ == "Patient":
@@ -391,9 +417,12 @@ class FhirService:
             expected = int(match.group(1))
         with self.store.write():
             current = self.store.read(type_, id_)
+            acknowledgement = False
             if current is not None and not current.deleted:
                 self.authorize_row(ctx, current, "update")
-            self._prepare(ctx, resource)
+                acknowledgement = _is_acknowledgement(ctx, current, resource)
+            _check_signature(ctx, resource, current.resource() if current and not current.deleted else None)
+            self._prepare(ctx, resource, acknowledgement)
             try:
                 stored, created = self.store.put(resource, expected_version=expected)
             except VersionConflict as conflict:
@@ -449,8 +478,56 @@ class FhirService:
         return Result(status, stored.body, headers)
 
 
+def _is_acknowledgement(ctx: Context, current: Stored, resource: dict[str, Any]) -> bool:
+    """A recipient marking a message to them as read: an update of a Communication that names them
+    as a recipient and changes nothing but ``received``. It needs no care relation to the patient
+    the message is about, as reading the message needed none."""
+    if current.type != "Communication":
+        return False
+    stored = current.resource()
+    if ctx.session.practitioner_ref not in {_ref(r) for r in stored.get("recipient", [])}:
+        return False
+    ignored = ("meta", "received")
+    return ({k: v for k, v in stored.items() if k not in ignored}
+            == {k: v for k, v in resource.items() if k not in ignored})
+
+
 def _ref(value: Any) -> str:
     return str(value.get("reference", "")) if isinstance(value, dict) else ""
+
+
+def _allow_larger_pages(request: SearchRequest, params: list[tuple[str, str]]) -> None:
+    """Serve up to the type's own ``max_count`` (Observation: a long lab history in few pages)."""
+    largest = RESOURCES[request.type].max_count
+    asked = [value for key, value in params if key == "_count"]
+    if largest is not None and asked and asked[-1].isdigit():
+        request.count = min(int(asked[-1]), largest)
+
+
+def _iterate_include(value: str, strict: bool) -> Include | None:
+    """``_include:iterate=Observation:has-member``: an include applied to included resources too."""
+    parts = value.split(":")
+    source, name = [*parts, "", ""][:2]
+    definition = RESOURCES.get(source)
+    param = param_for(source, name) if definition else None
+    if definition is None or param is None or f"{source}:{name}" not in definition.includes \
+            or len(parts) > 3:
+        if strict:
+            raise bad_request(f"_include:iterate={value} is not supported", "not-supported")
+        return None
+    return Include(source, param, parts[2] if len(parts) == 3 else None)
+
+
+def _signers(resource: dict[str, Any] | None) -> list[str]:
+    return [_ref(ext.get("valueReference")) for ext in (resource or {}).get("extension", [])
+            if isinstance(ext, dict) and ext.get("url") == EXT_SIGNED_BY]
+
+
+def _check_signature(ctx: Context, resource: dict[str, Any], current: dict[str, Any] | None) -> None:
+    """A result is signed only in one's own name; a signature already there may stay as it is."""
+    signers = _signers(resource)
+    if signers and signers != _signers(current) and signers != [ctx.session.practitioner_ref]:
+        raise forbidden("You can only sign results in your own name")
 
 
 def subset_body(body: str) -> str:

@@ -14,7 +14,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_epj import dates
-from mock_epj.terminology import EXT_SUBSCRIBER
+from mock_epj.terminology import EXT_SIGNED_BY, EXT_SUBSCRIBER
+
+# Extensions whose valueReference is indexed as a reference (see reference_values).
+_REFERENCE_EXTENSIONS = frozenset({EXT_SUBSCRIBER, EXT_SIGNED_BY})
 
 
 class ParamType(StrEnum):
@@ -42,6 +45,7 @@ class ResourceDef:
     includes: tuple[str, ...] = ()  # "Type:param" values accepted for _include
     revincludes: tuple[str, ...] = ()  # "Type:param" values accepted for _revinclude
     sorts: tuple[str, ...] = field(default=())
+    max_count: int | None = None  # the largest page (_count) served, when above the server's default
 
 
 def _p(name: str, type_: ParamType, *paths: str, doc: str = "", targets: tuple[str, ...] = ()) -> SearchParam:
@@ -77,7 +81,8 @@ def _defs() -> dict[str, ResourceDef]:
             revincludes=("Encounter:patient", "Encounter:subject", "Flag:patient"),
             sorts=("family", "given", "name", "birthdate"),
         ),
-        "Practitioner": ResourceDef(name_params, sorts=("family", "given", "name")),
+        "Practitioner": ResourceDef(name_params, revincludes=("PractitionerRole:practitioner",),
+                                    sorts=("family", "given", "name")),
         "PractitionerRole": ResourceDef(
             {
                 "practitioner": _p("practitioner", R, "practitioner"),
@@ -136,10 +141,14 @@ def _defs() -> dict[str, ResourceDef]:
                 "status": _p("status", T, "status"),
                 "encounter": _p("encounter", R, "encounter"),
                 "has-member": _p("has-member", R, "hasMember"),
+                "signed-by": _p("signed-by", R, "extension", targets=("Practitioner",),
+                                doc="Who signed the result (extension signed-by);"
+                                    " signed-by:missing=true finds unsigned results"),
             },
             patient_param="patient",
             includes=("Observation:has-member", "Observation:patient"),
             sorts=("date", "code"),
+            max_count=1000,  # a lab history of years loads in a few pages
         ),
         "DiagnosticReport": ResourceDef(
             {
@@ -447,7 +456,7 @@ def reference_values(node: Any, targets: tuple[str, ...]) -> Iterator[str]:
     if isinstance(node, dict):
         if "reference" in node:
             ref = node["reference"]
-        elif node.get("url") == EXT_SUBSCRIBER:
+        elif node.get("url") in _REFERENCE_EXTENSIONS:
             ref = node.get("valueReference", {}).get("reference")
     if not isinstance(ref, str):
         return

@@ -57,6 +57,9 @@ MICRO_ANTIBIOTIC = f"{LOCAL}/CodeSystem/antibiotic"
 LAB_PANEL = f"{LOCAL}/CodeSystem/lab-panel"
 EXT_SUBSCRIBER = f"{LOCAL}/StructureDefinition/subscriber"
 EXT_BREAK_GLASS = f"{LOCAL}/StructureDefinition/break-glass"
+# Signing (acknowledging) a lab result: Observation.extension with the practitioner and the time.
+EXT_SIGNED_BY = f"{LOCAL}/StructureDefinition/signed-by"
+EXT_SIGNED_AT = f"{LOCAL}/StructureDefinition/signed-at"
 USERNAME = f"{LOCAL}/sid/username"
 
 # Communication.category codes.

@@ -6,10 +6,11 @@ timezone-aware where FHIR gives a time, and plain dates where it gives a date.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Model(BaseModel):
@@ -37,6 +38,11 @@ def age_on(birth_date: date | None, today: date) -> int | None:
     if (today.month, today.day) < (birth_date.month, birth_date.day):
         years -= 1
     return max(years, 0)
+
+
+PatientNoteKind = Literal["own-note", "ward-note"]
+OWN_NOTE: PatientNoteKind = "own-note"
+WARD_NOTE: PatientNoteKind = "ward-note"
 
 
 class Ward(Model):
@@ -193,6 +199,7 @@ class DocumentSummary(Model):
     author: str | None = None
     status: str = "final"  # docStatus: final, preliminary, amended
     text: str | None = None  # plain-text content when included
+    version: str | None = None  # meta.versionId, for an update with If-Match
 
 
 class NextOfKin(Model):
@@ -233,6 +240,19 @@ class PloMessage(Model):
     outgoing: bool = True  # from the hospital to the municipality
 
 
+class NoteItem(Model):
+    """An own note (seen only by its author) or a ward note (seen by the ward's staff) on a patient."""
+
+    id: str
+    kind: PatientNoteKind
+    patient_id: str
+    text: str
+    version: str | None = None  # pass it back when editing: the save is checked against it
+    author_id: str | None = None
+    modified_by: str | None = None  # the name of who saved this version
+    modified_at: datetime | None = None
+
+
 class PatientOverview(Model):
     """Everything the patient screen shows, fetched in one round trip."""
 
@@ -249,6 +269,8 @@ class PatientOverview(Model):
     care_plans: tuple[CarePlanSummary, ...] = ()
     plo_messages: tuple[PloMessage, ...] = ()  # newest first
     emergency_access_until: datetime | None = None  # set when reached by break-the-glass
+    own_note: NoteItem | None = None  # my own note on this patient (only I see it)
+    ward_note: NoteItem | None = None  # the ward's note on this patient
     fetched_at: datetime
 
 
@@ -257,3 +279,236 @@ class MyPatients(Model):
     recent: tuple[PatientSummary, ...] = ()  # recently opened, newest first
     recent_list_id: str | None = None
     recent_list_version: str | None = None
+
+
+# ------------------------------------------------------------------ lab results and microbiology
+
+
+class LabFlag(StrEnum):
+    """How a lab result compares with what is expected (see mobile_app/domain/labs.py)."""
+
+    NORMAL = "normal"
+    LOW = "low"
+    HIGH = "high"
+    CRITICAL_LOW = "critical_low"
+    CRITICAL_HIGH = "critical_high"
+    ABNORMAL = "abnormal"  # a non-numeric result the lab marked abnormal (A, POS)
+    CRITICAL = "critical"  # marked critically abnormal (AA) with no direction to tell
+    PENDING = "pending"  # ordered or registered, no value yet
+    UNKNOWN = "unknown"  # a value with nothing to judge it by (no range, no interpretation)
+
+    @property
+    def is_abnormal(self) -> bool:
+        return self in _ABNORMAL_FLAGS
+
+    @property
+    def is_critical(self) -> bool:
+        return self in _CRITICAL_FLAGS
+
+
+_CRITICAL_FLAGS = frozenset({LabFlag.CRITICAL_LOW, LabFlag.CRITICAL_HIGH, LabFlag.CRITICAL})
+_ABNORMAL_FLAGS = frozenset({LabFlag.LOW, LabFlag.HIGH, LabFlag.ABNORMAL, *_CRITICAL_FLAGS})
+
+
+class LabGroup(StrEnum):
+    """Groups of the lab tab, in the order they are shown."""
+
+    HAEMATOLOGY = "haematology"
+    CHEMISTRY = "chemistry"
+    CARDIAC = "cardiac"
+    BLOOD_GAS = "blood_gas"
+    OTHER = "other"
+
+
+class Signature(Model):
+    """Who signed (acknowledged) a lab result, and when."""
+
+    practitioner_id: str | None = None
+    name: str
+    at: datetime | None = None
+
+
+class LabResult(Measurement):
+    """One lab result: the measurement (``time`` is when the sample was taken) and what the app
+    adds to it. ``version`` is the version the user saw; signing sends it back as If-Match."""
+
+    version: str | None = None
+    flag: LabFlag = LabFlag.UNKNOWN
+    group: LabGroup = LabGroup.OTHER
+    issued: datetime | None = None  # when the lab released the result
+    reference_text: str | None = None  # the reference range as written, e.g. "< 5" or "Negativ"
+    signature: Signature | None = None
+    report_id: str | None = None
+    panel: str | None = None  # e.g. "Blodprøver", from the DiagnosticReport
+    performer: str | None = None  # the laboratory
+
+    @property
+    def analyte(self) -> str:
+        """The key of the analyte (``system|code``): the same for every result of one test."""
+        return f"{self.system or ''}|{self.code}"
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None
+
+    @property
+    def reported(self) -> datetime | None:
+        """When the result became available: issued, else the sampling time."""
+        return self.issued or self.time
+
+    @property
+    def pending(self) -> bool:
+        return self.flag is LabFlag.PENDING
+
+    @property
+    def corrected(self) -> bool:
+        return self.status in ("amended", "corrected")
+
+
+class LabPanel(Model):
+    """A patient's blood tests as the lab tab shows them."""
+
+    patient_id: str
+    latest: tuple[LabResult, ...] = ()  # newest result with a value per analyte, by group and order
+    pending: tuple[LabResult, ...] = ()  # results waiting for a value, newest first
+    history: dict[str, tuple[LabResult, ...]] = Field(default_factory=dict)  # analyte -> oldest first
+    fetched_at: datetime
+    complete: bool = True  # False when the server stopped before every page was read
+
+    def groups(self) -> tuple[tuple[LabGroup, tuple[LabResult, ...]], ...]:
+        """The newest results in their groups (only groups that have results), in display order."""
+        return tuple((group, found) for group in LabGroup
+                     if (found := tuple(r for r in self.latest if r.group is group)))
+
+    def history_of(self, analyte: str) -> tuple[LabResult, ...]:
+        return self.history.get(analyte, ())
+
+    def unsigned(self) -> tuple[LabResult, ...]:
+        """Every result with a value that nobody has signed yet, newest sample first."""
+        found = [r for results in self.history.values() for r in results
+                 if not r.signed and not r.pending and r.status != "cancelled"]
+        return tuple(sorted(found, key=lambda r: r.time or r.issued or _EPOCH, reverse=True))
+
+
+class ResultVersion(Model):
+    """A result as the user saw it: signing fails if it has changed since."""
+
+    id: str
+    version: str
+
+
+class SignedResult(Model):
+    id: str
+    version: str | None = None  # the new version, with the signature
+    signature: Signature
+
+
+class ChangedResult(Model):
+    """A result that changed after the user saw it (why signing was refused)."""
+
+    id: str
+    name: str | None = None
+    seen_version: str | None = None
+    version: str | None = None
+    changed_by: str | None = None
+    changed_at: datetime | None = None
+
+
+class Susceptibility(Model):
+    antibiotic: str
+    code: str | None = None
+    result: str = ""  # "S", "I" or "R" ("" when not given)
+    text: str | None = None  # e.g. "Følsom ved økt eksponering"
+
+
+class Organism(Model):
+    name: str
+    code: str | None = None  # SNOMED CT
+    susceptibilities: tuple[Susceptibility, ...] = ()
+
+
+class MicroReport(Model):
+    """One microbiology report (a culture) with its specimen, organisms and S/I/R table."""
+
+    id: str
+    name: str  # e.g. "Blodkultur"
+    status: str  # registered, preliminary, final, amended, corrected ...
+    sampled: datetime | None = None
+    issued: datetime | None = None
+    specimen: str | None = None  # e.g. "Urin, midtstråle"
+    collected: datetime | None = None
+    received: datetime | None = None
+    conclusion: str | None = None
+    organisms: tuple[Organism, ...] = ()
+    findings: tuple[str, ...] = ()  # results that are not an identified organism, e.g. a Gram stain
+    no_growth: bool = False
+    performer: str | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in ("final", "amended", "corrected", "appended")
+
+
+# ------------------------------------------------------------------ notifications
+
+
+class NotificationKind(StrEnum):
+    LAB_RESULT = "lab_result"
+    MESSAGE = "message"
+    TASK = "task"
+
+
+class NotificationView(StrEnum):
+    """What a tap on a notification opens."""
+
+    LAB = "lab"  # the patient's lab tab
+    OVERVIEW = "overview"  # the patient's overview
+    MESSAGE = "message"  # the message itself (no patient)
+    TASK = "task"  # the task itself (no patient)
+
+
+class Notification(Model):
+    id: str  # "Communication/<id>" or "Task/<id>"
+    kind: NotificationKind
+    text: str
+    time: datetime | None = None  # sent (messages), authored (tasks)
+    read: bool = False
+    patient_id: str | None = None
+    sender: str | None = None
+    open_view: NotificationView = NotificationView.OVERVIEW
+    status: str | None = None  # the Task's status
+    urgent: bool = False
+    updated: datetime | None = None  # meta.lastUpdated, the server's clock: pass the newest as since
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Colleague(Model):
+    """A practitioner found by name, to write to."""
+
+    id: str
+    name: str
+    role: Role = Role.OTHER
+    wards: tuple[str, ...] = ()  # the names of the wards they work on
+
+
+class Message(Model):
+    """An internal message between colleagues, optionally about a patient."""
+
+    id: str
+    client_id: str | None = None  # the sender's identifier for it (the outbox item's id)
+    version: str | None = None
+    sender_id: str | None = None
+    sender_name: str | None = None
+    recipient_id: str | None = None
+    recipient_name: str | None = None
+    text: str = ""
+    sent: datetime | None = None
+    about_patient_id: str | None = None
+    about_patient_name: str | None = None
+    read_at: datetime | None = None  # when the recipient read it (Communication.received)
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,14 +18,26 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from mobile_app.domain.models import (
+    Colleague,
+    DocumentSummary,
+    LabPanel,
+    LabResult,
+    Message,
+    MicroReport,
     MyPatients,
+    NoteItem,
+    Notification,
     PatientOverview,
     PatientSummary,
+    Practitioner,
+    ResultVersion,
     Role,
+    SignedResult,
     Ward,
     WardBed,
 )
-from mobile_app.epj import clinical, fhir, mapping, responses
+from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft
+from mobile_app.epj import clinical, fhir, lab_requests, mapping, responses, write_mapping, writes
 from mobile_app.epj.errors import (
     AccessDenied,
     BadResponse,
@@ -36,6 +48,7 @@ from mobile_app.epj.errors import (
 )
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.responses import EntryResponse
+from mobile_app.epj.write_mapping import OwnAndWardNotes
 
 FHIR_JSON = "application/fhir+json"
 CONNECT_TIMEOUT = 5.0  # seconds; a server that does not accept a connection by then is not there
@@ -120,11 +133,13 @@ class EpjClient:
             response = await self._http.request(method, url, params=tuple(params or ()), content=content,
                                                 headers=sent)
         except httpx.TimeoutException as error:
-            raise TimedOut(f"No answer from the EPJ in time ({type(error).__name__})") from error
+            raise TimedOut(f"No answer from the EPJ in time ({type(error).__name__})",
+                           request_sent=not isinstance(error, httpx.ConnectTimeout)) from error
         except httpx.DecodingError as error:
             raise BadResponse(f"The EPJ's answer could not be decoded: {error}") from error
         except httpx.HTTPError as error:  # connection refused or dropped, DNS, protocol errors
-            raise Offline(f"The EPJ cannot be reached: {error or type(error).__name__}") from error
+            raise Offline(f"The EPJ cannot be reached: {error or type(error).__name__}",
+                          request_sent=not isinstance(error, httpx.ConnectError)) from error
         if not response.is_success:
             outcome: Any = None
             with contextlib.suppress(EpjError):  # an error page that is not JSON still has a status
@@ -310,7 +325,9 @@ class EpjClient:
         )
         with _mapping_answer():
             until = clinical.emergency_access_until(response.headers.get("x-break-glass"), patient_id)
-            return clinical.patient_overview(sources, datetime.now(UTC), until)
+            overview = clinical.patient_overview(sources, datetime.now(UTC), until)
+            own, ward = write_mapping.own_and_ward_notes(sources.flags)  # the flags search brings them
+            return overview.model_copy(update={"own_note": own, "ward_note": ward})
 
     @staticmethod
     def _denied(patient_id: str, patient: JSON, denied: EntryResponse,
@@ -322,6 +339,75 @@ class EpjClient:
             encounters = fhir.of_type(stays.bundle(patient_id), "Encounter") if stays.status < 300 else []
             summary = mapping.patients_with_stays([patient], encounters).get(patient_id)
         return AccessDenied(error.detail if error else "", 403, patient_id=patient_id, patient=summary)
+
+    # --- writing to the record (writes.py): every write may be sent again without a second copy
+    async def save_note(self, draft: NoteDraft) -> DocumentSummary:
+        """Create a journal note, or bring the note with this client id up to date (save the draft
+        again, sign it). InputRejected before sending; AccessDenied without a care relation."""
+        return await writes.save_note(self, draft)
+
+    async def list_own_and_ward_notes(self, patient_id: str) -> OwnAndWardNotes:
+        return await writes.patient_notes(self, patient_id)
+
+    async def ward_notes(self, patient_ids: Collection[str] | None = None) -> dict[str, NoteItem]:
+        return await writes.ward_notes(self, patient_ids)
+
+    async def save_patient_note(self, draft: PatientNoteDraft, write_id: str | None = None) -> NoteItem:
+        """Save an own or ward note; Conflict (changed_by, changed_at) when someone saved first."""
+        return await writes.save_patient_note(self, draft, write_id)
+
+    async def search_practitioners(self, name: str, limit: int = 20) -> list[Colleague]:
+        return await writes.search_practitioners(self, name, limit)
+
+    async def send_message(self, draft: MessageDraft) -> Message:
+        return await writes.send_message(self, draft)
+
+    async def inbox(self, practitioner_id: str, limit: int = 50) -> list[Message]:
+        return await writes.inbox(self, practitioner_id, limit)
+
+    async def sent_messages(self, practitioner_id: str, limit: int = 50) -> list[Message]:
+        return await writes.sent_messages(self, practitioner_id, limit)
+
+    async def mark_read(self, practitioner_id: str, message_ids: Collection[str]) -> int:
+        return await writes.mark_read(self, practitioner_id, message_ids)
+
+    # --- lab results, microbiology, signing, following, notifications (lab_requests.py)
+    async def lab_results(self, patient_id: str) -> LabPanel:
+        """The lab tab: newest value per analyte, pending results and every analyte's history."""
+        return await lab_requests.lab_results(self, patient_id)
+
+    async def microbiology(self, patient_id: str) -> list[MicroReport]:
+        """Culture reports, newest first, with specimen, organisms and S/I/R tables."""
+        return await lab_requests.microbiology(self, patient_id)
+
+    async def sign_results(self, results: Iterable[ResultVersion | LabResult],
+                           signer: Practitioner) -> list[SignedResult]:
+        """Sign results all or nothing; SignConflict (a Conflict) names what changed, who and when."""
+        return await lab_requests.sign_results(self, results, signer)
+
+    async def unsigned_new_results(self, ward_id: str) -> set[str]:
+        """Ids of the ward's patients with a result from the last 48 hours nobody has signed."""
+        return await lab_requests.unsigned_new_results(self, ward_id)
+
+    async def follow(self, patient_id: str) -> None:
+        await lab_requests.follow(self, patient_id)
+
+    async def unfollow(self, patient_id: str) -> None:
+        await lab_requests.unfollow(self, patient_id)
+
+    async def following(self) -> set[str]:
+        """Ids of the patients whose lab results I follow."""
+        return await lab_requests.following(self)
+
+    async def notifications(self, practitioner_id: str, since: datetime | None = None) -> list[Notification]:
+        """Lab notifications, messages and open tasks for me, newest first (changed after ``since``)."""
+        return await lab_requests.notifications_for(self, practitioner_id, since)
+
+    async def mark_notifications_read(self, notification_ids: Iterable[str]) -> int:
+        return await lab_requests.mark_notifications_read(self, notification_ids)
+
+    async def mark_notification_read(self, notification_id: str) -> bool:
+        return await lab_requests.mark_notifications_read(self, [notification_id]) > 0
 
 
 def overview_queries(patient_id: str) -> dict[str, str]:

@@ -226,6 +226,7 @@ def document(resource: JSON) -> DocumentSummary | None:
         author=fhir.first(fhir.display(a) for a in authors),
         status=fhir.text(resource, "docStatus") or "final",
         text=fhir.first(fhir.attachment_text(a) for a in attachments),
+        version=fhir.version_id(resource),
     )
 
 

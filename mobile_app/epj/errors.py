@@ -8,8 +8,9 @@ EpjError
  │    └── NotLoggedIn             401 otherwise (revoked or unknown token)
  ├── AccessDenied                403 (break-the-glass may help when patient_id is set)
  ├── NotFound                    404 / 410
- ├── Conflict                    412 (someone changed it; message says who and when)
+ ├── Conflict                    412 (someone changed it; changed_by / changed_at say who and when)
  ├── InvalidRequest              400 / 405 / 406 / 413 / 415 / 422 (not worth retrying)
+ │    └── InputRejected          checked before sending: empty text, text over the limit, ...
  ├── Unavailable                 the server cannot be used now: retrying may help
  │    ├── Offline                connection refused / dropped / DNS
  │    ├── TimedOut               no answer in time
@@ -19,6 +20,7 @@ EpjError
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -71,15 +73,41 @@ class NotFound(EpjError):
 
 
 class Conflict(EpjError):
-    pass
+    """Someone saved a newer version. ``changed_by`` (a name) and ``changed_at`` say who and when,
+    when the server told us; ``current_version`` is the version now on the server."""
+
+    def __init__(self, detail: str = "", status: int | None = None, *, changed_by: str | None = None,
+                 changed_at: datetime | None = None, current_version: str | None = None) -> None:
+        super().__init__(detail, status)
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.current_version = current_version
 
 
 class InvalidRequest(EpjError):
     pass
 
 
+class InputRejected(InvalidRequest):
+    """The app refused to send it: ``field`` (text, title, note_type, ...) is ``reason`` (empty,
+    too_long, unknown). ``limit`` and ``length`` are in characters where they apply."""
+
+    def __init__(self, detail: str, *, field: str, reason: str, limit: int | None = None,
+                 length: int | None = None) -> None:
+        super().__init__(detail, None)
+        self.field = field
+        self.reason = reason
+        self.limit = limit
+        self.length = length
+
+
 class Unavailable(EpjError):
-    """Retrying later may help."""
+    """Retrying later may help. ``request_sent`` is False when the request surely never reached the
+    server (the connection could not be made), so a write cannot have happened."""
+
+    def __init__(self, detail: str = "", status: int | None = None, *, request_sent: bool = True) -> None:
+        super().__init__(detail, status)
+        self.request_sent = request_sent
 
 
 class Offline(Unavailable):

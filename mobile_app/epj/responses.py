@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +64,20 @@ def retry_after(value: str | None, now: datetime | None = None) -> int | None:
     return max(0, math.ceil((when - (now or datetime.now(UTC))).total_seconds()))
 
 
+_SAVED_BY = re.compile(r"version (\d+) was saved by (.+?) at (\S+?)\.?(?:\s|$)")
+
+
+def conflict(detail: str, status: int | None = 412, etag: str | None = None) -> Conflict:
+    """A Conflict with who saved the newer version and when, read from the server's message
+    ("... version 3 was saved by Kari Nordmann at 2026-05-04T10:00:00Z ...") and ETag."""
+    changed_by = changed_at = current = None
+    if match := _SAVED_BY.search(detail):
+        current, changed_by, changed_at = match.group(1), match.group(2).strip(), fhir.parse_instant(match.group(3))
+    if etag and (tag := re.fullmatch(r'(?:W/)?"([^"]+)"', etag.strip())):
+        current = tag.group(1)
+    return Conflict(detail, status, changed_by=changed_by, changed_at=changed_at, current_version=current)
+
+
 def error_for(status: int, body: Any, headers: Mapping[str, str] | None = None, *, login: bool = False,
               patient_id: str | None = None) -> EpjError | None:
     """The exception for a non-2xx status (None for 2xx). ``login`` reads 401 as a wrong PIN."""
@@ -84,7 +99,7 @@ def error_for(status: int, body: Any, headers: Mapping[str, str] | None = None, 
     if status in (404, 410):
         return NotFound(detail, status)
     if status in (409, 412):
-        return Conflict(detail, status)
+        return conflict(detail, status, headers.get("etag"))
     if status == 408:
         return TimedOut(detail, status)
     if status in _INVALID or 400 <= status < 500:

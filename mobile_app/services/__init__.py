@@ -1,1 +1,1 @@
-"""Long-lived app services the screens receive: session and lock, token storage."""
+"""Long-lived app services the screens receive: session and lock, token storage, the outbox."""

@@ -1,0 +1,358 @@
+"""FHIR resources for what the app writes, and back to domain models.
+
+- Journal note: ``DocumentReference`` (docStatus preliminary while a draft, final when signed,
+  amended when a signed note is changed), identified by ``urn:ietf:rfc:3986|urn:uuid:<client id>``.
+- Own note and ward note: ``Flag`` with category and code ``note-category|own-note`` or
+  ``|ward-note``, the text in ``code.text``. An own note carries the confidentiality label ``R`` so
+  that only its author is served it. Each note has a key identifier (one own note per author and
+  patient, one ward note per patient) and the id of the write that made the current version.
+- Internal message: ``Communication`` with category ``internal-message``, identified by its client
+  id; ``received`` is set when the recipient has read it.
+
+Pure functions over parsed JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+from urllib.parse import urlencode
+
+from mobile_app.domain.models import (
+    OWN_NOTE,
+    WARD_NOTE,
+    Colleague,
+    DocumentSummary,
+    Message,
+    NoteItem,
+    PatientNoteKind,
+    Role,
+)
+from mobile_app.domain.writing import (
+    NOTE_TYPES,
+    MessageDraft,
+    NoteDraft,
+    NoteStatus,
+    PatientNoteDraft,
+)
+from mobile_app.epj import clinical, fhir
+from mobile_app.epj.errors import Conflict
+from mobile_app.epj.fhir import JSON
+
+URI = "urn:ietf:rfc:3986"
+LOCAL = fhir.LOCAL_CODES.removesuffix("/CodeSystem")
+NOTE_CATEGORY = f"{fhir.LOCAL_CODES}/note-category"
+NOTE_KEY = {OWN_NOTE: f"{LOCAL}/sid/own-note", WARD_NOTE: f"{LOCAL}/sid/ward-note"}
+NOTE_NAMES = {OWN_NOTE: "Eget notat", WARD_NOTE: "Avdelingsnotat"}
+INTERNAL_MESSAGE = f"{fhir.COMMUNICATION_CATEGORY}|internal-message"
+LAST_MODIFIED_BY = f"{LOCAL}/StructureDefinition/last-modified-by"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+RESTRICTED = {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}
+PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
+_DOC_STATUS = {NoteStatus.DRAFT: "preliminary", NoteStatus.FINAL: "final"}
+_SIGNED = ("final", "amended")
+
+
+class OwnAndWardNotes(NamedTuple):
+    own: NoteItem | None
+    ward: NoteItem | None
+
+
+def instant(value: datetime) -> str:
+    """A FHIR instant in UTC to the second, e.g. ``2026-05-04T10:00:00Z``."""
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _ref(resource_type: str, id_: str, name: str | None = None) -> JSON:
+    return {"reference": f"{resource_type}/{id_}", **({"display": name} if name else {})}
+
+
+def uuid_identifier(client_id: str) -> JSON:
+    return {"system": URI, "value": f"urn:uuid:{client_id}"}
+
+
+def identifier_query(system: str, value: str) -> str:
+    """An ``If-None-Exist`` search for one identifier."""
+    return urlencode([("identifier", f"{system}|{value}")])
+
+
+def client_id_query(client_id: str) -> str:
+    return identifier_query(URI, f"urn:uuid:{client_id}")
+
+
+def has_identifier(resource: JSON, system: str, value: str) -> bool:
+    return any(i.get("system") == system and i.get("value") == value
+               for i in fhir.objects(resource, "identifier"))
+
+
+def modified_by(resource: JSON) -> str | None:
+    """The name of whoever saved this version (the server stamps ``meta.extension``)."""
+    for extension in fhir.objects(fhir.obj(resource, "meta"), "extension"):
+        if extension.get("url") == LAST_MODIFIED_BY:
+            reference = fhir.obj(extension, "valueReference")
+            return fhir.display(reference) or fhir.reference_id(reference, "Practitioner")
+    return None
+
+
+def modified_at(resource: JSON) -> datetime | None:
+    return fhir.parse_instant(fhir.obj(resource, "meta").get("lastUpdated"))
+
+
+def conflict_with(resource: JSON, detail: str = "") -> Conflict:
+    """The Conflict to raise when ``resource`` (as now on the server) is not the version we edited."""
+    who, when = modified_by(resource), modified_at(resource)
+    text = detail or (f"{resource.get('resourceType')}/{resource.get('id')} was changed by {who or 'someone'}"
+                      f" at {instant(when) if when else 'an unknown time'}")
+    return Conflict(text, 412, changed_by=who, changed_at=when, current_version=fhir.version_id(resource))
+
+
+# ------------------------------------------------------------------ journal notes
+
+
+def document_reference(draft: NoteDraft, *, amend: bool = False) -> JSON:
+    """A journal note as a DocumentReference with the text as base64 text/plain (UTF-8)."""
+    name = NOTE_TYPES.get(draft.note_type, draft.note_type)
+    written = instant(draft.created)
+    resource: JSON = {
+        "resourceType": "DocumentReference",
+        "identifier": [uuid_identifier(draft.client_id)],
+        "status": "current",
+        "docStatus": "amended" if amend else _DOC_STATUS[draft.status],
+        "type": {"coding": [{"system": fhir.DOCUMENT_TYPE, "code": draft.note_type, "display": name}],
+                 "text": name},
+        "subject": _ref("Patient", draft.patient_id),
+        "date": written,
+        "author": [_ref("Practitioner", draft.author_id, draft.author_name)],
+        "description": draft.display_title,
+        "content": [{"attachment": {
+            "contentType": "text/plain; charset=utf-8", "language": "nb",
+            "data": base64.b64encode(draft.text.encode()).decode("ascii"),
+            "title": draft.display_title, "creation": written,
+        }}],
+    }
+    if draft.encounter_id:
+        resource["context"] = {"encounter": [_ref("Encounter", draft.encounter_id)]}
+    return resource
+
+
+def is_signed(resource: JSON) -> bool:
+    return resource.get("docStatus") in _SIGNED
+
+
+def same_note(resource: JSON, draft: NoteDraft) -> bool:
+    """Whether the stored note already says what the draft says (a signed note stays signed)."""
+    summary = clinical.document(resource)
+    if summary is None or summary.text != draft.text or summary.title != draft.display_title:
+        return False
+    if fhir.code_of(fhir.obj(resource, "type"), fhir.DOCUMENT_TYPE) != draft.note_type:
+        return False
+    return is_signed(resource) or resource.get("docStatus") == _DOC_STATUS[draft.status]
+
+
+def written_by(resource: JSON, practitioner_id: str) -> bool:
+    return any(fhir.reference_id(a, "Practitioner") == practitioner_id for a in fhir.objects(resource, "author"))
+
+
+def document_summary(resource: JSON) -> DocumentSummary:
+    summary = clinical.document(resource)
+    if summary is None:
+        raise ValueError("The stored note is entered in error")
+    return summary
+
+
+# ------------------------------------------------------------------ own and ward notes
+
+
+def note_key(draft: PatientNoteDraft) -> tuple[str, str]:
+    """(system, value) of the identifier that makes a note unique: one own note per author and
+    patient, one ward note per patient."""
+    value = f"{draft.author_id}:{draft.patient_id}" if draft.kind == OWN_NOTE else draft.patient_id
+    return NOTE_KEY[draft.kind], value
+
+
+def patient_note_flag(draft: PatientNoteDraft, write_id: str) -> JSON:
+    system, value = note_key(draft)
+    coding = {"system": NOTE_CATEGORY, "code": draft.kind, "display": NOTE_NAMES[draft.kind]}
+    resource: JSON = {
+        "resourceType": "Flag",
+        "identifier": [{"system": system, "value": value}, {"use": "secondary", **uuid_identifier(write_id)}],
+        "status": "active",
+        "category": [{"coding": [coding]}],
+        "code": {"coding": [coding], "text": draft.text},
+        "subject": _ref("Patient", draft.patient_id),
+        "period": {"start": instant(draft.created)},
+        "author": _ref("Practitioner", draft.author_id),
+    }
+    if draft.kind == OWN_NOTE:
+        resource["meta"] = {"security": [RESTRICTED]}
+    return resource
+
+
+def written_in(resource: JSON, write_id: str) -> bool:
+    """Whether this version was made by the write ``write_id`` (an earlier try of the same save)."""
+    return has_identifier(resource, URI, f"urn:uuid:{write_id}")
+
+
+def note_kind(resource: JSON) -> PatientNoteKind | None:
+    for kind in (OWN_NOTE, WARD_NOTE):
+        if fhir.has_code_in(fhir.objects(resource, "category"), NOTE_CATEGORY, kind):
+            return kind
+    return None
+
+
+def note_item(resource: JSON) -> NoteItem | None:
+    """An own or ward note Flag as a NoteItem (None for other Flags and inactive notes)."""
+    kind = note_kind(resource)
+    if kind is None or resource.get("status", "active") != "active":
+        return None
+    return NoteItem(
+        id=str(resource.get("id", "")),
+        kind=kind,
+        patient_id=fhir.reference_id(fhir.obj(resource, "subject"), "Patient") or "",
+        text=fhir.text(fhir.obj(resource, "code"), "text") or "",
+        version=fhir.version_id(resource),
+        author_id=fhir.reference_id(fhir.obj(resource, "author"), "Practitioner"),
+        modified_by=modified_by(resource),
+        modified_at=modified_at(resource) or fhir.period_start(resource),
+    )
+
+
+def stored_note_item(resource: JSON) -> NoteItem:
+    item = note_item(resource)
+    if item is None:
+        raise ValueError("The stored Flag is not an active own or ward note")
+    return item
+
+
+def _newest(items: Iterable[NoteItem]) -> NoteItem | None:
+    return max(items, key=lambda n: n.modified_at.timestamp() if n.modified_at else 0.0, default=None)
+
+
+def own_and_ward_notes(flags: Iterable[JSON]) -> OwnAndWardNotes:
+    """The newest own note and ward note among a patient's Flags (the server serves only my own)."""
+    items = [item for flag in flags if (item := note_item(flag)) is not None]
+    return OwnAndWardNotes(_newest(i for i in items if i.kind == OWN_NOTE),
+                           _newest(i for i in items if i.kind == WARD_NOTE))
+
+
+def ward_notes_by_patient(flags: Iterable[JSON]) -> dict[str, NoteItem]:
+    found: dict[str, list[NoteItem]] = {}
+    for flag in flags:
+        item = note_item(flag)
+        if item is not None and item.kind == WARD_NOTE and item.patient_id:
+            found.setdefault(item.patient_id, []).append(item)
+    return {patient: note for patient, items in found.items() if (note := _newest(items)) is not None}
+
+
+# ------------------------------------------------------------------ messages
+
+
+def communication(draft: MessageDraft, sent: datetime) -> JSON:
+    resource: JSON = {
+        "resourceType": "Communication",
+        "identifier": [uuid_identifier(draft.client_id)],
+        "status": "completed",
+        "category": [{"coding": [{"system": fhir.COMMUNICATION_CATEGORY, "code": "internal-message"}]}],
+        "sent": instant(sent),
+        "sender": _ref("Practitioner", draft.author_id),
+        "recipient": [_ref("Practitioner", draft.recipient_id, draft.recipient_name)],
+        "payload": [{"contentString": draft.text}],
+    }
+    if draft.about_patient_id:
+        resource["subject"] = _ref("Patient", draft.about_patient_id)
+    return resource
+
+
+def message_text(resource: JSON) -> str:
+    return "\n".join(t for p in fhir.objects(resource, "payload") if (t := fhir.text(p, "contentString")))
+
+
+def same_message(resource: JSON, draft: MessageDraft) -> bool:
+    recipients = [fhir.reference_id(r, "Practitioner") for r in fhir.objects(resource, "recipient")]
+    return (message_text(resource) == draft.text and recipients == [draft.recipient_id]
+            and fhir.reference_id(fhir.obj(resource, "subject"), "Patient") == draft.about_patient_id)
+
+
+def sent_by(resource: JSON, practitioner_id: str) -> bool:
+    return fhir.reference_id(fhir.obj(resource, "sender"), "Practitioner") == practitioner_id
+
+
+def _client_id(resource: JSON) -> str | None:
+    value = fhir.identifier_value(resource, URI)
+    return value.removeprefix("urn:uuid:") if value else None
+
+
+def message(resource: JSON, included: Mapping[str, JSON] | None = None) -> Message:
+    """A Communication as a Message; names come from the reference displays or included resources."""
+    included = included or {}
+
+    def name(reference: Any) -> str | None:
+        key = fhir.reference_key(reference)
+        found = included.get(key) if key else None
+        return fhir.display(reference) or (fhir.person_name(found) if found else None)
+
+    sender = fhir.obj(resource, "sender")
+    recipient = next(iter(fhir.objects(resource, "recipient")), {})
+    subject = fhir.obj(resource, "subject")
+    return Message(
+        id=str(resource.get("id", "")),
+        client_id=_client_id(resource),
+        version=fhir.version_id(resource),
+        sender_id=fhir.reference_id(sender, "Practitioner"),
+        sender_name=name(sender),
+        recipient_id=fhir.reference_id(recipient, "Practitioner"),
+        recipient_name=name(recipient),
+        text=message_text(resource),
+        sent=fhir.parse_instant(resource.get("sent")),
+        about_patient_id=fhir.reference_id(subject, "Patient"),
+        about_patient_name=name(subject) if subject else None,
+        read_at=fhir.parse_instant(resource.get("received")),
+    )
+
+
+def messages(bundle: JSON) -> list[Message]:
+    """The messages of a searchset, newest first."""
+    included = {fhir.key(r): r for r in fhir.entries(bundle, "include")}
+    found = [message(c, included) for c in fhir.of_type(bundle, "Communication", "match")
+             if c.get("status") != "entered-in-error"]
+    return sorted(found, key=lambda m: -(m.sent.timestamp() if m.sent else float("-inf")))
+
+
+def marked_read(resource: JSON, when: datetime) -> JSON:
+    return {**resource, "received": instant(when)}
+
+
+def addressed_to(resource: JSON, practitioner_id: str) -> bool:
+    return any(fhir.reference_id(r, "Practitioner") == practitioner_id for r in fhir.objects(resource, "recipient"))
+
+
+# ------------------------------------------------------------------ colleagues
+
+
+def _role(role: JSON) -> Role:
+    for code in (fhir.code_of(c) for c in fhir.objects(role, "code")):
+        if code in (Role.DOCTOR, Role.NURSE, Role.AUDITOR):
+            return Role(code)
+    return Role.OTHER
+
+
+def colleagues(bundle: JSON) -> list[Colleague]:
+    """Practitioners of a search, with role and wards from their PractitionerRoles when included."""
+    roles: dict[str, list[JSON]] = {}
+    for entry in fhir.of_type(bundle, "PractitionerRole"):
+        practitioner = fhir.reference_id(fhir.obj(entry, "practitioner"), "Practitioner")
+        if practitioner and entry.get("active") is not False:
+            roles.setdefault(practitioner, []).append(entry)
+    found: list[Colleague] = []
+    for person in fhir.of_type(bundle, "Practitioner", "match"):
+        if person.get("active") is False:
+            continue
+        id_ = str(person.get("id", ""))
+        own = roles.get(id_, [])
+        role = next((r for r in (_role(x) for x in own) if r is not Role.OTHER), Role.OTHER)
+        wards = tuple(dict.fromkeys(w for r in own for loc in fhir.objects(r, "location")
+                                    if (w := fhir.display(loc))))
+        found.append(Colleague(id=id_, name=fhir.person_name(person) or id_, role=role, wards=wards))
+    return found
