@@ -11,6 +11,7 @@ import platformdirs
 
 from mock_epj.access import AccessControl
 from mock_epj.auth import AuthConfig, Authenticator, save_logins
+from mock_epj.collector import UsageCollector
 from mock_epj.faults import Faults, FaultSettings
 from mock_epj.interactions import FhirService
 from mock_epj.labsim import LabSimulator
@@ -79,6 +80,7 @@ class MockEPJ:
     faults: Faults
     labs: LabSimulator
     seed_report: SeedReport
+    collector: UsageCollector
 
     @classmethod
     def open(cls, config: ServerConfig) -> MockEPJ:
@@ -88,12 +90,12 @@ class MockEPJ:
         auth = Authenticator(store, AuthConfig(token_ttl=config.token_ttl,
                                                lockout_seconds=config.lockout_seconds))
         return cls(config, store, auth, access, FhirService(store, access),
-                   Faults(config.faults), LabSimulator(store), report)
+                   Faults(config.faults), LabSimulator(store), report, UsageCollector(store))
 
     def http_server(self) -> EPJHTTPServer:
         def api_factory(base_url: str) -> Api:
             return Api(self.service, self.auth, self.access, self.faults, base_url,
-                       simulate_lab=self.labs.arrive)
+                       simulate_lab=self.labs.arrive, collector=self.collector)
 
         return EPJHTTPServer((self.config.host, self.config.port), api_factory, self.config.verbose)
 

@@ -15,6 +15,7 @@ from mock_epj import bundles
 from mock_epj.access import AccessControl
 from mock_epj.auth import Authenticator, Session
 from mock_epj.capability import capability_statement
+from mock_epj.collector import UsageCollector
 from mock_epj.errors import FhirError, bad_request, operation_outcome
 from mock_epj.faults import Faults
 from mock_epj.interactions import Context, FhirService, Result
@@ -62,19 +63,23 @@ class Api:
 
     def __init__(self, service: FhirService, auth: Authenticator, access: AccessControl,
                  faults: Faults, base_url: str,
-                 simulate_lab: Callable[[str | None], list[str]] | None = None) -> None:
+                 simulate_lab: Callable[[str | None], list[str]] | None = None,
+                 collector: UsageCollector | None = None) -> None:
         self.service = service
         self.auth = auth
         self.access = access
         self.faults = faults
         self.base_url = base_url.rstrip("/")
         self.simulate_lab = simulate_lab
+        self.collector = collector
         self.routes: list[tuple[list[str], dict[str, Handler]]] = [
             (["fhir", "metadata"], {"GET": self.metadata}),
             (["auth", "token"], {"POST": self.token}),
             (["auth", "logout"], {"POST": self.logout}),
             (["_admin", "faults"], {"GET": self.get_faults, "POST": self.set_faults}),
             (["_admin", "labs"], {"POST": self.run_labs}),
+            (["v1", "logs"], {"POST": self.collect_logs}),
+            (["v1", "logs", "export"], {"GET": self.export_logs}),
             (["fhir"], {"POST": self.bundle}),
             (["fhir", "{type}", "_search"], {"POST": self.search_post}),
             (["fhir", "{type}"], {"GET": self.search, "POST": self.create}),
@@ -219,6 +224,22 @@ class Api:
         except LookupError as error:
             raise FhirError(404, "not-found", str(error)) from None
         return json_response(200, {"created": created}, content_type="application/json")
+
+    def _usage_collector(self) -> UsageCollector:
+        if self.collector is None:
+            raise FhirError(404, "not-found", "This server has no usage collector")
+        return self.collector
+
+    def collect_logs(self, request: Request) -> Response:
+        """OTLP/HTTP JSON logs; no token needed (see collector.py)."""
+        status, answer = self._usage_collector().receive(
+            request.body, request.header("content-type"), request.header("x-batch-id"))
+        return json_response(status, answer, content_type="application/json")
+
+    def export_logs(self, request: Request) -> Response:
+        self._require_loopback(request)
+        return Response(200, self._usage_collector().export_jsonl(),
+                        {"Content-Type": "application/x-ndjson; charset=utf-8"})
 
     def bundle(self, request: Request) -> Response:
         return self._run(request, lambda ctx: bundles.process(

@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("nb", "en"), default="nb", help="language (default nb)")
     parser.add_argument("--idle-timeout", type=float, default=300.0, metavar="SECONDS",
                         help="lock the app after this many idle seconds (default 300)")
+    parser.add_argument("--poll-seconds", type=float, default=30.0, metavar="SECONDS",
+                        help="check for notifications this often while the app is in use (default 30)")
     mock = parser.add_argument_group("embedded mock EPJ")
     mock.add_argument("--db", type=Path, default=None, help="mock EPJ database (default: user data dir)")
     mock.add_argument("--patients", type=int, default=300, help="patients to seed on first run")
@@ -78,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from mobile_app.ui.app import AppConfig, main_for
 
-    config = AppConfig(epj_url=epj_url, lang=args.lang, idle_seconds=args.idle_timeout)
+    config = AppConfig(epj_url=epj_url, lang=args.lang, idle_seconds=args.idle_timeout,
+                       poll_seconds=max(1.0, args.poll_seconds))
     web = args.web
     if not web:
         reason = _desktop_available()

@@ -37,7 +37,7 @@ from mobile_app.domain.models import (
     WardBed,
 )
 from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft
-from mobile_app.epj import clinical, fhir, lab_requests, mapping, responses, write_mapping, writes
+from mobile_app.epj import clinical, fhir, lab_requests, mapping, responses, ward_markers, write_mapping, writes
 from mobile_app.epj.errors import (
     AccessDenied,
     BadResponse,
@@ -388,6 +388,10 @@ class EpjClient:
     async def unsigned_new_results(self, ward_id: str) -> set[str]:
         """Ids of the ward's patients with a result from the last 48 hours nobody has signed."""
         return await lab_requests.unsigned_new_results(self, ward_id)
+
+    async def ward_markers(self, ward_id: str) -> ward_markers.WardMarkers:
+        """Unsigned new results and NEWS2 per patient of the ward, in one batch (ward_markers.py)."""
+        return await ward_markers.ward_markers(self, ward_id)
 
     async def follow(self, patient_id: str) -> None:
         await lab_requests.follow(self, patient_id)

@@ -12,21 +12,30 @@ import flet as ft
 from mobile_app.domain.scanner_burst import ScannerBurst
 from mobile_app.epj.client import EpjClient
 from mobile_app.scanning import wristband_texts
+from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.token_store import TokenStore, default_token_store
 from mobile_app.ui import theme
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.lock import LockScreen
 from mobile_app.ui.screens.login import LoginScreen
+from mobile_app.ui.screens.messages import ComposeScreen, MessagesScreen
 from mobile_app.ui.screens.my_patients import MyPatientsScreen
+from mobile_app.ui.screens.note_editor import NoteEditorScreen
 from mobile_app.ui.screens.notifications import NotificationsScreen
+from mobile_app.ui.screens.outbox import OutboxScreen
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.screens.scan import ScanScreen
 from mobile_app.ui.screens.search import SearchScreen
+from mobile_app.ui.screens.trend import TrendScreen
 from mobile_app.ui.screens.ward import WardScreen
-from mobile_app.ui.viewmodels.app_state import TAB_ORDER, AppState, Tab
+from mobile_app.ui.viewmodels.app_state import TAB_ORDER, AppState, Screen, Tab
 from mobile_app.ui.viewmodels.base import AppContext
+from mobile_app.ui.viewmodels.messages import ComposeState, MessagesState
+from mobile_app.ui.viewmodels.notifications import DEFAULT_POLL_SECONDS
 from mobile_app.ui.viewmodels.scan import ScanState
+from mobile_app.ui.viewmodels.trend import TrendState
+from mobile_app.ui.viewmodels.writing import NoteEditorState, OutboxState
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,7 @@ class AppConfig:
     epj_url: str
     lang: str = "nb"
     idle_seconds: float = 300.0
+    poll_seconds: float = DEFAULT_POLL_SECONDS  # how often notifications are checked in the foreground
 
 
 _TAB_ICONS = {
@@ -47,7 +57,9 @@ _TAB_ICONS = {
 def build_state(config: AppConfig, token_store: TokenStore | None = None) -> AppState:
     client = EpjClient(config.epj_url)
     session = Session(client, token_store or default_token_store(), idle_seconds=config.idle_seconds)
-    return AppState(AppContext(client=client, session=session), decode_image=wristband_texts)
+    outbox = Outbox.for_client(client)
+    return AppState(AppContext(client=client, session=session, outbox=outbox), decode_image=wristband_texts,
+                    poll_seconds=config.poll_seconds)
 
 
 @ft.component
@@ -57,6 +69,11 @@ def App(config: AppConfig) -> list[ft.View]:
     lang, set_lang = ft.use_state(config.lang)
     t = Messages(lang)
     page = ft.context.page
+    ft.use_state(state.notifications.badge)  # re-render when the unread count on the tab changes
+
+    async def start_outbox() -> None:
+        if state.ctx.outbox is not None:
+            state.ctx.outbox.start()  # retries waiting writes in the background, with backoff
 
     async def idle_watch() -> None:
         while True:
@@ -72,12 +89,18 @@ def App(config: AppConfig) -> list[ft.View]:
         if raw is not None and state.scanning_allowed:
             await state.scanned(raw, "scanner")
 
+    def lifecycle_changed(e: ft.AppLifecycleStateChangeEvent) -> None:
+        # Hidden app or browser tab: no polling for notifications until it is shown again.
+        state.notifications.set_foreground(e.state not in (ft.AppLifecycleState.HIDE, ft.AppLifecycleState.PAUSE))
+
     def mounted() -> None:
         page.title = t("app.name")
         page.theme = theme.light_theme()
         page.dark_theme = theme.dark_theme()
         page.on_keyboard_event = key_pressed
+        page.on_app_lifecycle_state_change = lifecycle_changed
         page.run_task(idle_watch)
+        page.run_task(start_outbox)
 
     ft.on_mounted(mounted)
 
@@ -85,6 +108,17 @@ def App(config: AppConfig) -> list[ft.View]:
         state.back()
 
     page.on_view_pop = view_popped
+
+    async def logout_anyway() -> None:
+        await state.request_logout()
+
+    ft.use_dialog(ft.AlertDialog(
+        modal=True,
+        title=ft.Text(t("logout.title")),
+        content=ft.Text(t("logout.unsent", count=state.unsent)),
+        actions=[ft.TextButton(t("logout.cancel"), on_click=state.cancel_logout),
+                 ft.FilledButton(t("logout.anyway"), on_click=logout_anyway)],
+    ) if state.confirm_logout and state.phase is Phase.ACTIVE else None)
     page.theme_mode = ft.ThemeMode.DARK if state.dark else ft.ThemeMode.LIGHT
 
     if state.phase is Phase.LOGGED_OUT:
@@ -93,10 +127,7 @@ def App(config: AppConfig) -> list[ft.View]:
         return [ft.View(route="/", padding=0, controls=[LockScreen(state, state.lock, t)])]
     views = [_home_view(state, t, lambda: set_lang("en" if lang == "nb" else "nb"))]
     for index, screen in enumerate(state.stack):
-        if isinstance(screen, ScanState):
-            views.append(_pushed_view(state, t, index, t("scan.title"), ScanScreen(state, screen, t)))
-        else:
-            views.append(_pushed_view(state, t, index, t("pt.title"), PatientScreen(state, screen, t)))
+        views.append(_pushed_view(state, t, index, *_screen(state, screen, t)))
     return views
 
 
@@ -105,7 +136,15 @@ def _menu(state: AppState, t: Messages, toggle_lang: object) -> ft.Control:
         state.lock_now()
 
     async def logout() -> None:
-        await state.logout()
+        await state.request_logout()
+
+    async def messages() -> None:
+        state.touch()
+        state.open_messages()
+
+    async def outbox() -> None:
+        state.touch()
+        state.open_outbox()
 
     def dark() -> None:
         state.dark = not state.dark
@@ -117,6 +156,8 @@ def _menu(state: AppState, t: Messages, toggle_lang: object) -> ft.Control:
         icon=ft.Icons.ACCOUNT_CIRCLE, tooltip=t("nav.menu"),
         items=[
             ft.PopupMenuItem(content=ft.Text(t("menu.signed_in_as", name=state.user_name)), disabled=True),
+            ft.PopupMenuItem(content=t("menu.messages"), icon=ft.Icons.MAIL_OUTLINE, on_click=messages),
+            ft.PopupMenuItem(content=t("menu.outbox", count=state.unsent), icon=ft.Icons.OUTBOX, on_click=outbox),
             ft.PopupMenuItem(content=t("menu.lock"), icon=ft.Icons.LOCK, on_click=lock),
             ft.PopupMenuItem(content=t("menu.dark_mode"), icon=ft.Icons.DARK_MODE, on_click=dark),
             ft.PopupMenuItem(content=t("menu.language"), icon=ft.Icons.LANGUAGE, on_click=language),
@@ -143,7 +184,7 @@ def _home_view(state: AppState, t: Messages, toggle_lang: object) -> ft.View:
     elif state.tab is Tab.SEARCH:
         content = SearchScreen(state, state.search, t)
     else:
-        content = NotificationsScreen(t)
+        content = NotificationsScreen(state, state.notifications, t)
     return ft.View(
         route="/",
         padding=0,
@@ -152,11 +193,38 @@ def _home_view(state: AppState, t: Messages, toggle_lang: object) -> ft.View:
         navigation_bar=ft.NavigationBar(
             selected_index=TAB_ORDER.index(state.tab),
             on_change=select,
-            destinations=[ft.NavigationBarDestination(icon=_TAB_ICONS[tab][0], selected_icon=_TAB_ICONS[tab][1],
-                                                      label=t(titles[tab])) for tab in TAB_ORDER],
+            destinations=[_destination(state, tab, t(titles[tab])) for tab in TAB_ORDER],
         ),
         controls=[ft.SafeArea(content, expand=True)],
     )
+
+
+def _destination(state: AppState, tab: Tab, label: str) -> ft.NavigationBarDestination:
+    """A bottom tab; the notification tab carries the unread count as a badge."""
+    icon, selected = _TAB_ICONS[tab]
+    unread = state.notifications.badge.count if tab is Tab.NOTIFICATIONS else 0
+    if not unread:
+        return ft.NavigationBarDestination(icon=icon, selected_icon=selected, label=label)
+    badge = ft.Badge(label=str(unread) if unread < 100 else "99+", bgcolor=theme.CRITICAL)
+    return ft.NavigationBarDestination(icon=ft.Icon(icon, badge=badge), selected_icon=ft.Icon(selected, badge=badge),
+                                       label=label)
+
+
+def _screen(state: AppState, screen: Screen, t: Messages) -> tuple[str, ft.Control]:
+    """The title and content of a screen pushed over the tabs."""
+    if isinstance(screen, ScanState):
+        return t("scan.title"), ScanScreen(state, screen, t)
+    if isinstance(screen, NoteEditorState):
+        return t("note.title_screen"), NoteEditorScreen(state, screen, t)
+    if isinstance(screen, MessagesState):
+        return t("messages.title"), MessagesScreen(state, screen, t)
+    if isinstance(screen, ComposeState):
+        return t("messages.new"), ComposeScreen(state, screen, t)
+    if isinstance(screen, OutboxState):
+        return t("outbox.title"), OutboxScreen(state, screen, t)
+    if isinstance(screen, TrendState):
+        return t("trend.title"), TrendScreen(state, screen, t)
+    return t("pt.title"), PatientScreen(state, screen, t)
 
 
 def _pushed_view(state: AppState, t: Messages, index: int, title: str, content: ft.Control) -> ft.View:

@@ -18,6 +18,8 @@ from mobile_app.domain.models import (
 )
 from mobile_app.epj.client import LoginResult
 from mobile_app.epj.errors import AccessDenied, EpjError, WrongCredentials
+from tests.app.lab_fakes import LabFakes
+from tests.app.write_fakes import WriteFakes
 
 
 def patient(pid: str, family: str = "Nordmann", given: str = "Kari", ward: str | None = "ward-med") -> PatientSummary:
@@ -27,7 +29,7 @@ def patient(pid: str, family: str = "Nordmann", given: str = "Kari", ward: str |
                           gender=Gender.FEMALE, identifier="04835012345", stay=stay)
 
 
-class FakeClient:
+class FakeClient(LabFakes, WriteFakes):
     base_url = "http://fake/fhir"
 
     def __init__(self) -> None:
@@ -38,6 +40,8 @@ class FakeClient:
         self.results: dict[str, Any] = {}
         self.no_access: set[str] = set()
         self.round_trips = 0
+        LabFakes.__init__(self)
+        self._init_writes()
 
     def set_token(self, token: str | None) -> None:
         self.token = token

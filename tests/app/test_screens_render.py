@@ -162,7 +162,8 @@ async def test_lists_render_in_each_state(logged_in: AppState, client: FakeClien
     app.search.change("01018012346")
     shown = " ".join(texts(render(SearchScreen, app, app.search, t)))
     assert "Ugyldig fødselsnummer" in shown
-    assert t("notifications.empty") in " ".join(texts(render(NotificationsScreen, t)))
+    await app.notifications.refresh()
+    assert t("notifications.empty") in " ".join(texts(render(NotificationsScreen, app, app.notifications, t)))
 
 
 @pytest.mark.parametrize("tab", TABS)

@@ -7,7 +7,8 @@ from datetime import date
 
 import flet as ft
 
-from mobile_app.domain.models import Measurement, PatientOverview
+from mobile_app.domain.models import DocumentSummary, Measurement, PatientOverview
+from mobile_app.domain.writing import NOTE_TYPES, NoteDraft
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components import states
@@ -15,6 +16,8 @@ from mobile_app.ui.components.patient import patient_banner
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens import patient_tabs as tabs
+from mobile_app.ui.screens.lab import LabTab
+from mobile_app.ui.screens.patient_notes import PatientNotesTab
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import Status
 from mobile_app.ui.viewmodels.patient import TABS, PatientState
@@ -67,21 +70,27 @@ def _tabbed(app: AppState, screen: PatientState, overview: PatientOverview, t: M
     async def changed(e: ft.Event[ft.Tabs]) -> None:
         app.touch()
         screen.open_tab(TABS[e.control.selected_index])
+        if screen.tab == "lab" and screen.labs is not None:
+            await screen.labs.opened()  # results load when the tab opens, not with the overview
+
+    written = _written_notes(app, screen)
 
     def open_document(document_id: str):  # type: ignore[no-untyped-def]
         async def handler() -> None:
             app.touch()
-            screen.open_document(document_id)
+            screen.open_document(document_id, next((d for d in written if d.id == document_id), None))
         return handler
 
     labels = [t(f"pt.tab.{name}") for name in TABS]
     content = {
         "overview": lambda: tabs.overview(t, overview, today),
         "critical": lambda: tabs.critical(t, overview),
-        "lab": lambda: tabs.lab(t, overview),
+        "lab": lambda: LabTab(app, screen, screen.labs, t) if screen.labs is not None
+        else tabs.placeholder(t("pt.no_labs"), ft.Icons.SCIENCE_OUTLINED),
         "stays": lambda: tabs.stays(t, overview),
-        "documents": lambda: tabs.documents(t, overview, open_document),
-        "notes": lambda: tabs.placeholder(t("pt.notes_placeholder"), ft.Icons.EDIT_NOTE),
+        "documents": lambda: tabs.documents(t, overview, open_document, written),
+        "notes": lambda: PatientNotesTab(app, screen, screen.notes, t) if screen.notes is not None
+        else tabs.placeholder(t("pt.notes_placeholder"), ft.Icons.EDIT_NOTE),
         "info": lambda: tabs.info(t, overview),
         "plan": lambda: tabs.plan(t, overview),
         "plo": lambda: tabs.plo(t, overview),
@@ -97,6 +106,25 @@ def _tabbed(app: AppState, screen: PatientState, overview: PatientOverview, t: M
             ft.Container(content, expand=True),
         ]),
     )
+
+
+def _written_notes(app: AppState, screen: PatientState) -> list[DocumentSummary]:
+    """Journal notes written here: delivered ones at once, waiting ones marked as waiting."""
+    if app.outbox is None:
+        return []
+    notes: list[DocumentSummary] = []
+    for item in app.outbox.for_patient(screen.patient_id):
+        payload = item.payload
+        if not isinstance(payload, NoteDraft):
+            continue
+        if item.result is not None and item.result.document is not None:
+            notes.append(item.result.document)
+        elif item.pending:
+            kind = NOTE_TYPES.get(payload.note_type, payload.note_type)
+            notes.append(DocumentSummary(id=f"outbox:{item.id}", title=payload.title or kind,
+                                         type_name=NOTE_TYPES.get(payload.note_type), date=payload.created,
+                                         author=payload.author_name, status="waiting", text=payload.text))
+    return notes
 
 
 def _no_access(app: AppState, screen: PatientState, t: Messages) -> ft.Control:

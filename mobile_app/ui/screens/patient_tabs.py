@@ -171,18 +171,6 @@ def critical(t: Messages, data: PatientOverview) -> ft.Control:
     return ft.ListView(controls=controls, expand=True)
 
 
-def lab(t: Messages, data: PatientOverview) -> ft.Control:
-    controls: list[ft.Control] = [
-        ft.Container(ft.Text(t("pt.lab_placeholder"), color=ft.Colors.ON_SURFACE_VARIANT),
-                     padding=ft.Padding.only(left=16, right=16, top=12)),
-        states.section(t("pt.labs")),
-    ]
-    controls.extend(measurement_row(t, m) for m in data.labs)
-    if not data.labs:
-        controls.append(_muted(t("pt.no_labs")))
-    return ft.ListView(controls=controls, expand=True)
-
-
 def _stay_tile(t: Messages, stay: Stay) -> ft.Control:
     period = fmt.day(stay.start)
     period += f" – {fmt.day(stay.end)}" if stay.end else f" – {t('pt.stay.ongoing')}"
@@ -205,22 +193,28 @@ def stays(t: Messages, data: PatientOverview) -> ft.Control:
     return ft.ListView([_stay_tile(t, s) for s in data.stays], expand=True)
 
 
-def documents(t: Messages, data: PatientOverview, open_document: Callable[[str], Any]) -> ft.Control:
-    if not data.documents:
+def documents(t: Messages, data: PatientOverview, open_document: Callable[[str], Any],
+              written: list[DocumentSummary] | None = None) -> ft.Control:
+    """The record's documents, newest first, with notes written on this phone merged in."""
+    fresh = written or []
+    fresh_ids = {d.id for d in fresh}
+    shown = [*fresh, *(d for d in data.documents if d.id not in fresh_ids)]
+    if not shown:
         return ft.ListView([_muted(t("pt.no_documents"))])
     tiles: list[ft.Control] = []
-    for doc in data.documents:
-        sub = " · ".join(x for x in (doc.type_name, fmt.day_time(doc.date),
-                                     t("pt.by", name=doc.author) if doc.author else "") if x)
+    for doc in shown:
+        kind = doc.type_name if doc.type_name and doc.type_name != doc.title else ""
+        when = " · ".join(x for x in (fmt.day_time(doc.date), doc.author or "") if x)
+        sub = "\n".join(x for x in (kind, when) if x)
         title: list[ft.Control] = [ft.Text(doc.title, weight=ft.FontWeight.W_600, expand=True)]
-        if doc.status == "preliminary":
-            title.append(ft.Container(ft.Text(t("pt.document_preliminary"), size=11),
+        if doc.status in ("preliminary", "waiting"):
+            label = t("pt.document_preliminary") if doc.status == "preliminary" else t("pt.document_waiting")
+            title.append(ft.Container(ft.Text(label, size=11),
                                       bgcolor=ft.Colors.TERTIARY_CONTAINER, border_radius=8,
                                       padding=ft.Padding.symmetric(horizontal=6, vertical=2)))
         tiles.append(ft.ListTile(leading=ft.Icon(ft.Icons.DESCRIPTION_OUTLINED), title=ft.Row(title),
                                  subtitle=ft.Text(sub, size=12), on_click=open_document(doc.id),
-                                 trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT), min_height=theme.TOUCH,
-                                 tooltip=doc.title))
+                                 trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT), min_height=theme.TOUCH))
     return ft.ListView(tiles, expand=True)
 
 
@@ -231,7 +225,7 @@ def document_reader(t: Messages, doc: DocumentSummary) -> ft.Control:
         ft.Text(doc.title, size=20, weight=ft.FontWeight.BOLD),
         ft.Text(head, color=ft.Colors.ON_SURFACE_VARIANT),
         ft.Divider(),
-        ft.Text(doc.text or t("pt.document_no_text"), selectable=True, size=15),
+        ft.Text(doc.text or t("pt.document_no_text"), size=15),
     ])
 
 

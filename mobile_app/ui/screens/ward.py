@@ -8,6 +8,7 @@ from mobile_app.domain.models import WardBed
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components import states
+from mobile_app.ui.components.lab import chip
 from mobile_app.ui.components.patient import critical_chip
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.app_state import AppState
@@ -61,6 +62,25 @@ def WardScreen(app: AppState, ward: WardState, t: Messages) -> ft.Control:
     ])
 
 
+def new_results_chip(t: Messages) -> ft.Control:
+    """Unsigned results from the last 48 hours: icon and text, not colour alone."""
+    return chip(t("ward.new_results"), ft.Colors.ON_TERTIARY_CONTAINER, ft.Colors.TERTIARY_CONTAINER, ft.Icons.SCIENCE)
+
+
+def news2_chip(t: Messages, score: int) -> ft.Control:
+    """NEWS2 with its number always written; 5 or more adds a warning icon, 7 or more is red."""
+    if score >= 7:
+        return chip(t("ward.news2", score=score), "#FFFFFF", theme.CRITICAL, ft.Icons.WARNING_ROUNDED)
+    if score >= 5:
+        return chip(t("ward.news2", score=score), theme.WARNING_FG, theme.WARNING_BG, ft.Icons.WARNING_AMBER)
+    return chip(t("ward.news2", score=score), ft.Colors.ON_SURFACE_VARIANT, ft.Colors.SURFACE_CONTAINER_HIGHEST)
+
+
+def _bed_chips(t: Messages, bed: WardBed) -> list[ft.Control]:
+    chips = [news2_chip(t, bed.news2)] if bed.news2 is not None else []
+    return [*chips, new_results_chip(t)] if bed.has_new_results else chips
+
+
 def _bed_row(t: Messages, bed: WardBed, today, on_open) -> ft.Control:  # type: ignore[no-untyped-def]
     bed_box = ft.Container(
         width=52, height=44, border_radius=8, alignment=ft.Alignment.CENTER,
@@ -78,15 +98,13 @@ def _bed_row(t: Messages, bed: WardBed, today, on_open) -> ft.Control:  # type: 
     markers: list[ft.Control] = []
     if bed.has_critical_info:
         markers.append(critical_chip(t, compact=True))
-    if bed.has_new_results:
-        markers.append(ft.Icon(ft.Icons.SCIENCE, tooltip=t("ward.new_results"), color=ft.Colors.TERTIARY))
-    if bed.news2 is not None:
-        markers.append(ft.Text(t("ward.news2", score=bed.news2), size=12, weight=ft.FontWeight.BOLD))
     return ft.ListTile(
         leading=bed_box,
         title=ft.Row([ft.Text(patient.name, weight=ft.FontWeight.W_600, expand=True), *markers], spacing=6),
-        subtitle=ft.Text(" · ".join(x for x in line if x) + (f"\n{bed.reason}" if bed.reason else ""), size=13),
-        is_three_line=bool(bed.reason),
+        subtitle=ft.Column(tight=True, spacing=2, controls=[
+            ft.Text(" · ".join(x for x in line if x) + (f"\n{bed.reason}" if bed.reason else ""), size=13),
+            *([ft.Row(chips, spacing=6, wrap=True)] if (chips := _bed_chips(t, bed)) else [])]),
+        is_three_line=bool(bed.reason) or bed.has_new_results or bed.news2 is not None,
         on_click=on_open,
         min_height=theme.TOUCH + 16,
     )

@@ -15,16 +15,47 @@ from typing import Any
 
 import flet as ft
 
-from mobile_app.domain.models import PatientSummary
+from mobile_app.domain.models import LabResult, Notification, NotificationView, PatientSummary
+from mobile_app.domain.writing import NoteDraft
 from mobile_app.epj.errors import AuthError
+from mobile_app.services.outbox_items import OutboxItem
 from mobile_app.services.session import Phase
 from mobile_app.ui.viewmodels.base import AppContext, Problem
+from mobile_app.ui.viewmodels.labs import LabSeen, LabState
 from mobile_app.ui.viewmodels.login import LockState, LoginState
+from mobile_app.ui.viewmodels.messages import ComposeState, MessagesState
 from mobile_app.ui.viewmodels.my_patients import MyPatientsState
+from mobile_app.ui.viewmodels.notifications import DEFAULT_POLL_SECONDS, NotificationsState
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.scan import ImageDecoder, ScanState, is_gs1_payload
 from mobile_app.ui.viewmodels.search import SearchState
+from mobile_app.ui.viewmodels.trend import TrendState
 from mobile_app.ui.viewmodels.ward import WardState
+from mobile_app.ui.viewmodels.writing import NoteEditorState, OutboxState, PatientNotesState
+
+Screen = PatientState | ScanState | NoteEditorState | MessagesState | ComposeState | OutboxState | TrendState
+
+
+def screen_clear(screen: Screen) -> None:
+    """Empty a screen's patient data (a component may still hold the object for a moment)."""
+    if isinstance(screen, PatientState):
+        screen.overview = None
+        screen.summary = None
+        screen.notes = None
+        screen.labs = None
+    elif isinstance(screen, ScanState):
+        screen.candidates = []
+    elif isinstance(screen, NoteEditorState):
+        screen.text = ""
+        screen.title = ""
+    elif isinstance(screen, MessagesState):
+        screen.inbox = []
+        screen.sent = []
+    elif isinstance(screen, ComposeState):
+        screen.text = ""
+        screen.found = []
+    elif isinstance(screen, TrendState):
+        screen.forget()
 
 
 class Tab(StrEnum):
@@ -38,13 +69,14 @@ TAB_ORDER = (Tab.MY_PATIENTS, Tab.WARD, Tab.SEARCH, Tab.NOTIFICATIONS)
 
 
 @ft.observable
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)  # Flet formats every message it sends with repr: keep it short
 class AppState:
     ctx: AppContext
     decode_image: ImageDecoder | None = None
+    poll_seconds: float = DEFAULT_POLL_SECONDS  # how often the notification centre asks for news
     phase: Phase = Phase.LOGGED_OUT
     tab: Tab = Tab.MY_PATIENTS
-    stack: list[PatientState | ScanState] = field(default_factory=list)
+    stack: list[Screen] = field(default_factory=list)
     dark: bool = False
     login: LoginState = field(init=False)
     lock: LockState = field(init=False)
@@ -53,13 +85,24 @@ class AppState:
     my: MyPatientsState = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _last_scan: tuple[str, float] | None = None
+    outbox: OutboxState | None = field(init=False, default=None)
+    confirm_logout: bool = False  # unsent writes: the user is asked before logging out
     _typing: bool = False  # a text field has focus: keystrokes belong to it, not to a scan
+    lab_seen: LabSeen = field(default_factory=LabSeen)  # when each lab tab was last looked at
+    notifications: NotificationsState = field(init=False)
+
+    def __repr__(self) -> str:  # no patient data, and cheap
+        return f"AppState(phase={self.phase.value}, tab={self.tab.value}, screens={len(self.stack)})"
 
     def __post_init__(self) -> None:
         self.ctx.on_auth_error = self._auth_failed
         self.ctx.session.on_clear(self.clear)
+        if self.ctx.outbox is not None:
+            self.outbox = OutboxState(self.ctx.outbox)
+            self.ctx.session.on_clear(self.ctx.outbox.forget)
         self.login = LoginState(self.ctx)
         self.lock = LockState(self.ctx)
+        self.notifications = NotificationsState(self.ctx, interval=self.poll_seconds)
         self._fresh_screens()
         if self.ctx.session.restore():
             self.phase = Phase.LOCKED
@@ -80,10 +123,18 @@ class AppState:
         user = self.ctx.session.user
         return user.name if user else ""
 
+    def _open_outbox(self) -> None:
+        user = self.ctx.session.user
+        if self.ctx.outbox is not None and user is not None:
+            self.ctx.outbox.open(user.practitioner_id)  # the author's unsent writes, from last time
+            self.ctx.outbox.retry_now()
+
     async def submit_login(self) -> None:
         if await self.login.submit():
             self._fresh_screens()
+            self._open_outbox()
             self.phase = Phase.ACTIVE
+            self.notifications.start()
             if self.ctx.session.secure_storage_failed:
                 self.login.notice = Problem("login.no_secure_store", retryable=False)
             await self.enter_home()
@@ -93,21 +144,43 @@ class AppState:
 
     async def submit_unlock(self) -> None:
         if await self.lock.unlock():
+            self._open_outbox()  # after a restart the session was restored locked
             self.phase = Phase.ACTIVE
+            self.notifications.start()
 
     def lock_now(self) -> None:
         self.ctx.session.lock()
         self.phase = self.ctx.session.phase
+        self.notifications.stop()
 
     def check_idle(self) -> bool:
         """Called every second by the UI: lock the app after the idle time."""
         if self.ctx.session.check_idle():
             self.phase = Phase.LOCKED
+            self.notifications.stop()
             return True
         return False
 
     def touch(self) -> None:
         self.ctx.session.touch()
+
+    @property
+    def unsent(self) -> int:
+        user = self.ctx.session.user
+        if self.ctx.outbox is None or user is None:
+            return 0
+        return len(self.ctx.outbox.pending_for(user.practitioner_id))
+
+    async def request_logout(self) -> None:
+        """Log out, but first ask when writes are still waiting to be sent."""
+        if self.unsent and not self.confirm_logout:
+            self.confirm_logout = True
+            return
+        self.confirm_logout = False
+        await self.logout()
+
+    def cancel_logout(self) -> None:
+        self.confirm_logout = False
 
     async def logout(self, notice: str = "login.logged_out") -> None:
         await self.ctx.session.logout()  # runs clear() through the session's on_clear
@@ -116,11 +189,9 @@ class AppState:
     def clear(self) -> None:
         """Drop every piece of patient data and every open screen."""
         for screen in self.stack:
-            if isinstance(screen, PatientState):
-                screen.overview = None
-                screen.summary = None
-            else:
-                screen.candidates = []
+            screen_clear(screen)
+        self.notifications.reset()
+        self.lab_seen.clear()
         self._fresh_screens()
         self.login = LoginState(self.ctx)
         self.lock = LockState(self.ctx)
@@ -139,11 +210,15 @@ class AppState:
 
     async def open_patient(self, patient_id: str, summary: PatientSummary | None = None,
                            opened_from: str = "search", scanned: bool = False) -> PatientState:
-        screen = PatientState(self.ctx, patient_id, summary=summary, opened_from=opened_from, scanned=scanned)
+        screen = PatientState(self.ctx, patient_id, summary=summary, opened_from=opened_from, scanned=scanned,
+                              labs=LabState(self.ctx, patient_id, self.lab_seen))
         if scanned:  # the scan screen has done its job: back goes to where scanning started
             self.stack = [s for s in self.stack if not isinstance(s, ScanState)]
         self.stack = [*self.stack, screen]
         if await screen.load():
+            if self.ctx.outbox is not None and screen.overview is not None:
+                screen.notes = PatientNotesState(self.ctx, self.ctx.outbox, patient_id,
+                                                 own=screen.overview.own_note, ward=screen.overview.ward_note)
             # Recording "recently opened" is a separate write; the screen does not wait for it.
             self._background(self.my.remember(patient_id))
         return screen
@@ -152,6 +227,78 @@ class AppState:
         task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _push(self, screen: Screen) -> None:
+        self._typing = False
+        self.stack = [*self.stack, screen]
+
+    def open_note_editor(self, patient: PatientState) -> NoteEditorState | None:
+        if self.ctx.outbox is None or patient.patient is None:
+            return None
+        stay = patient.overview.stay if patient.overview else None
+        editor = NoteEditorState(self.ctx, self.ctx.outbox, patient.patient_id, patient.patient.name,
+                                 encounter_id=stay.id if stay else None)
+        self._push(editor)
+        return editor
+
+    def after_note_signed(self, editor: NoteEditorState) -> None:
+        """Close the editor and show the patient's Documents, where the note is (or waits)."""
+        self.stack = [s for s in self.stack if s is not editor]
+        patient = self.current_patient
+        if patient is not None and patient.patient_id == editor.patient_id:
+            patient.open_tab("documents")
+
+    def edit_outbox_note(self, item: OutboxItem) -> NoteEditorState | None:
+        """Open a waiting or failed journal note again in the editor (same note: no second copy)."""
+        payload = item.payload
+        if self.ctx.outbox is None or not isinstance(payload, NoteDraft):
+            return None
+        editor = NoteEditorState(self.ctx, self.ctx.outbox, payload.patient_id, "",
+                                 encounter_id=payload.encounter_id, note_type=payload.note_type, title=payload.title,
+                                 text=payload.text, saved=item, client_id=item.id)
+        self._push(editor)
+        return editor
+
+    def open_messages(self) -> MessagesState:
+        screen = MessagesState(self.ctx)
+        self._push(screen)
+        self._background(screen.refresh())
+        return screen
+
+    def open_compose(self, about: PatientState | None = None) -> ComposeState | None:
+        if self.ctx.outbox is None:
+            return None
+        about_patient = about.patient if about is not None else None
+        screen = ComposeState(self.ctx, self.ctx.outbox, about_patient_id=about_patient.id if about_patient else None,
+                              about_patient_name=about_patient.name if about_patient else None)
+        self._push(screen)
+        return screen
+
+    def open_outbox(self) -> None:
+        if self.outbox is not None:
+            self._push(self.outbox)
+
+    # ------------------------------------------------------------ lab results and notifications
+
+    def open_trend(self, patient: PatientState, result: LabResult) -> TrendState | None:
+        """The history of one analyte of the patient's lab tab, as a screen of its own."""
+        panel = patient.labs.panel if patient.labs else None
+        if panel is None or patient.patient is None:
+            return None
+        trend = TrendState(patient.patient_id, patient.patient.name, result.name, result.unit,
+                           panel.history_of(result.analyte) or (result,))
+        self._push(trend)
+        return trend
+
+    async def open_notification(self, item: Notification) -> None:
+        """Mark it read and open what it is about: the lab tab, the patient, or itself."""
+        view = self.notifications.open(item)
+        if item.patient_id is None or view not in (NotificationView.LAB, NotificationView.OVERVIEW):
+            return
+        screen = await self.open_patient(item.patient_id, opened_from="notification")
+        if view is NotificationView.LAB and screen.overview is not None and screen.labs is not None:
+            screen.open_tab("lab")
+            await screen.labs.opened()
 
     def open_scan(self) -> ScanState:
         self._typing = False

@@ -21,6 +21,7 @@ from mobile_app.epj.errors import (
     TimedOut,
     Unavailable,
 )
+from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Session
 
 
@@ -69,6 +70,7 @@ class AppContext:
     on_auth_error: Callable[[AuthError], None] = lambda error: None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     spawn: Callable[[Awaitable[Any]], Any] | None = None  # runs a background task
+    outbox: Outbox | None = None  # where every write goes (None: this app instance cannot write)
 
     def today(self) -> date:
         return self.now().astimezone().date()

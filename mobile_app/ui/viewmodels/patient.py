@@ -10,13 +10,15 @@ import flet as ft
 from mobile_app.domain.models import DocumentSummary, PatientOverview, PatientSummary
 from mobile_app.epj.errors import AccessDenied, AuthError, EpjError, NotFound
 from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, problem_for
+from mobile_app.ui.viewmodels.labs import LabState
+from mobile_app.ui.viewmodels.writing import PatientNotesState
 
 MIN_REASON_LENGTH = 10
 TABS = ("overview", "critical", "lab", "stays", "documents", "notes", "info", "plan", "plo")
 
 
 @ft.observable
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)  # Flet formats every message it sends with repr: keep it short
 class PatientState:
     ctx: AppContext
     patient_id: str
@@ -31,7 +33,13 @@ class PatientState:
     reason: str = ""
     reason_problem: Problem | None = None
     tab: str = "overview"
+    notes: PatientNotesState | None = None  # own and ward notes, once the overview has arrived
+    labs: LabState | None = None  # the lab tab, loaded when it opens
     document_id: str | None = None
+    written_document: DocumentSummary | None = None
+
+    def __repr__(self) -> str:  # no patient data, and cheap
+        return f"PatientState(tab={self.tab}, status={self.status.value})"
 
     @property
     def patient(self) -> PatientSummary | None:
@@ -49,6 +57,8 @@ class PatientState:
     def document(self) -> DocumentSummary | None:
         if self.overview is None or self.document_id is None:
             return None
+        if self.written_document is not None and self.written_document.id == self.document_id:
+            return self.written_document
         return next((d for d in self.overview.documents if d.id == self.document_id), None)
 
     async def load(self, break_glass_reason: str | None = None) -> bool:
@@ -103,5 +113,7 @@ class PatientState:
             self.tab = tab
             self.document_id = None
 
-    def open_document(self, document_id: str | None) -> None:
+    def open_document(self, document_id: str | None, written: DocumentSummary | None = None) -> None:
+        """Open a document of the record, or one written on this phone (``written``)."""
+        self.written_document = written
         self.document_id = document_id

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import flet as ft
 
 from mobile_app.domain.models import Ward, WardBed
+from mobile_app.epj.ward_markers import WardMarkers
 from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, guarded
+
+
+def marked(beds: list[WardBed], markers: WardMarkers | None) -> list[WardBed]:
+    """The beds with their markers (new results, NEWS2); without an answer, none is marked."""
+    if markers is None:
+        return list(beds)
+    return [bed.model_copy(update={"has_new_results": bed.patient.id in markers.unsigned,
+                                   "news2": markers.news2.get(bed.patient.id)}) if bed.patient else bed
+            for bed in beds]
 
 
 @ft.observable
@@ -64,14 +75,18 @@ class WardState:
         if ward_id is None:
             return
         self.status = Status.LOADING
-        beds, problem = await guarded(self.ctx, lambda: self.ctx.client.ward_list(ward_id))
+        client = self.ctx.client
+        # The beds are one round trip; the markers (unsigned new results, NEWS2) a second, in parallel.
+        (beds, problem), (markers, _) = await asyncio.gather(
+            guarded(self.ctx, lambda: client.ward_list(ward_id)),
+            guarded(self.ctx, lambda: client.ward_markers(ward_id)))
         if ward_id != self.ward_id:
             return  # the user switched ward meanwhile
         if problem is not None:
             self.problem = problem
             self.status = Status.ERROR  # the beds already shown stay, marked with their time
             return
-        self.beds = list(beds)
+        self.beds = marked(beds, markers)
         self.shown_ward_id = ward_id
         self.problem = None
         self.fetched_at = self.ctx.now()

@@ -1,0 +1,128 @@
+"""The usage log's settings, from the evaluation's configuration.
+
+An evaluation configures the log with a TOML file (``usage.toml`` in the user config directory,
+or the file named by ``VISITT_USAGE_CONFIG``) and/or environment variables, which win:
+
+    TOML key        variable                  meaning
+    enabled         VISITT_USAGE_ENABLED      log at all (true/false; default true)
+    collector_url   VISITT_USAGE_COLLECTOR    the OTLP collector, e.g. http://127.0.0.1:8080; unset: files only
+    key_file        VISITT_USAGE_KEY_FILE     a file holding the pseudonym key (at least 16 bytes)
+    key             VISITT_USAGE_KEY          the key itself (prefer key_file)
+    directory       VISITT_USAGE_DIR          where the files go (default: <user data dir>/usage)
+    max_mb          VISITT_USAGE_MAX_MB       cap on the files on the device (default 20)
+
+Without a key, records carry no user or patient pseudonym at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from mobile_app.services.usage.records import MIN_KEY_BYTES
+
+
+def default_directory() -> Path:
+    return Path(platformdirs.user_data_dir("visitt", appauthor=False)) / "usage"
+
+
+def app_version() -> str:
+    try:
+        return metadata.version("visitt")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def current_platform() -> str:
+    """The platform code of the running Python (the app may pass Flet's page.platform instead)."""
+    if hasattr(sys, "getandroidapilevel") or "ANDROID_ARGUMENT" in os.environ:
+        return "android"
+    if sys.platform == "ios":
+        return "ios"
+    if sys.platform == "emscripten":
+        return "web"
+    for prefix, code in (("linux", "linux"), ("darwin", "macos"), ("win", "windows")):
+        if sys.platform.startswith(prefix):
+            return code
+    return "other"
+
+
+@dataclass(frozen=True)
+class UsageConfig:
+    """Everything the UsageLog needs; the key is never shown in a repr."""
+
+    directory: Path = field(default_factory=default_directory)
+    collector_url: str | None = None
+    key: bytes | None = field(default=None, repr=False)
+    enabled: bool = True
+    max_bytes: int = 20 * 1024 * 1024
+    strict: bool = False  # True (tests): a refused event raises ValueError; False: dropped and counted
+    app_version: str = field(default_factory=app_version)
+    platform: str = field(default_factory=current_platform)
+    write_interval_s: float = 1.0  # how often queued events go to the day file
+    batch_interval_s: float = 30.0  # how long records wait to fill a batch for the collector
+    batch_max_records: int = 200  # keeps a batch far below the collector's 1 MiB body limit
+    max_queue: int = 100_000  # events waiting in memory; beyond this they are dropped and counted
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 300.0
+    request_timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.key is not None and len(self.key) < MIN_KEY_BYTES:
+            raise ValueError(f"The usage pseudonym key must be at least {MIN_KEY_BYTES} bytes")
+        if self.max_bytes <= 0 or self.batch_max_records <= 0 or self.max_queue <= 0:
+            raise ValueError("max_bytes, batch_max_records and max_queue must be positive")
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, config_file: Path | None = None,
+             **overrides: Any) -> UsageConfig:
+        """The evaluation's configuration: the TOML file, then the environment, then ``overrides``."""
+        env = os.environ if environ is None else environ
+        path = config_file or Path(env.get("VISITT_USAGE_CONFIG") or
+                                   Path(platformdirs.user_config_dir("visitt", appauthor=False)) / "usage.toml")
+        settings: dict[str, Any] = {}
+        if path.is_file():
+            with open(path, "rb") as handle:
+                settings = tomllib.load(handle)
+        for name, variable in (("enabled", "VISITT_USAGE_ENABLED"), ("collector_url", "VISITT_USAGE_COLLECTOR"),
+                               ("key_file", "VISITT_USAGE_KEY_FILE"), ("key", "VISITT_USAGE_KEY"),
+                               ("directory", "VISITT_USAGE_DIR"), ("max_mb", "VISITT_USAGE_MAX_MB")):
+            if env.get(variable):
+                if name in ("key", "key_file"):  # a key from the environment replaces the file's
+                    settings.pop("key", None)
+                    settings.pop("key_file", None)
+                settings[name] = env[variable]
+        config = cls()
+        if "enabled" in settings:
+            config = replace(config, enabled=_boolean(settings["enabled"]))
+        if settings.get("collector_url"):
+            config = replace(config, collector_url=str(settings["collector_url"]))
+        if settings.get("directory"):
+            config = replace(config, directory=Path(str(settings["directory"])).expanduser())
+        if settings.get("max_mb"):
+            config = replace(config, max_bytes=int(float(settings["max_mb"]) * 1024 * 1024))
+        key = settings.get("key")
+        if settings.get("key_file"):
+            key = Path(str(settings["key_file"])).expanduser().read_bytes().strip()
+        if key:
+            config = replace(config, key=key if isinstance(key, bytes) else str(key).encode())
+        return replace(config, **overrides) if overrides else config
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"enabled must be true or false, not {value!r}")

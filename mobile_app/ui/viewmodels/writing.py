@@ -1,0 +1,233 @@
+"""Writing to the record: the outbox as the screens see it, the journal-note editor, own and ward
+notes. Every write goes through the outbox, so none is lost on bad Wi-Fi and none is sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import flet as ft
+
+from mobile_app.domain.models import NoteItem, PatientNoteKind
+from mobile_app.domain.writing import (
+    NOTE_TEXT_LIMIT,
+    NOTE_TYPES,
+    PATIENT_NOTE_LIMIT,
+    PROGRESS_NOTE,
+    NoteDraft,
+    NoteStatus,
+    PatientNoteDraft,
+    WriteDraft,
+    input_problems,
+)
+from mobile_app.epj.errors import InputRejected
+from mobile_app.services.outbox import Outbox
+from mobile_app.services.outbox_items import ItemState, OutboxError, OutboxItem, Reason
+from mobile_app.ui.viewmodels.base import AppContext, Problem, guarded
+
+
+def input_problem(draft: WriteDraft) -> Problem | None:
+    """The first thing wrong with a draft, as a message (nothing is sent while there is one)."""
+    problems = input_problems(draft)
+    if not problems:
+        return None
+    first = problems[0]
+    return Problem(f"write.{first.field}.{first.problem}", {"limit": first.limit or 0, "length": first.length or 0},
+                   retryable=False)
+
+
+def item_problem(item: OutboxItem) -> Problem | None:
+    """Why an item has not been sent (yet), for its row in the outbox."""
+    error = item.last_error
+    if item.state is ItemState.SENT or error is None:
+        return None
+    if error.reason is Reason.CONFLICT:
+        when = error.changed_at.astimezone().strftime("%H:%M") if error.changed_at else ""
+        return Problem("write.reason.conflict", {"name": error.changed_by or "?", "time": when})
+    return Problem(f"write.reason.{error.reason}", {"status": error.status or "", "detail": error.detail})
+
+
+@ft.observable
+@dataclass(eq=False)
+class OutboxState:
+    """A live copy of the author's outbox items for the screens (newest first)."""
+
+    outbox: Outbox
+    items: list[OutboxItem] = field(default_factory=list)
+    _unsubscribe: Callable[[], None] | None = None
+
+    def __post_init__(self) -> None:
+        self._unsubscribe = self.outbox.on_change(self._changed)
+        self.items = self.outbox.items
+
+    def _changed(self, items: list[OutboxItem]) -> None:
+        self.items = list(items)
+
+    @property
+    def persistent(self) -> bool:
+        return self.outbox.persistent
+
+    @property
+    def pending(self) -> list[OutboxItem]:
+        return [item for item in self.items if item.pending]
+
+    def for_patient(self, patient_id: str) -> list[OutboxItem]:
+        return [item for item in self.items if item.patient_id == patient_id]
+
+    async def retry(self, item_id: str) -> Problem | None:
+        try:
+            await self.outbox.retry(item_id)
+        except OutboxError:
+            return Problem("write.not_changeable", retryable=False)
+        return None
+
+    def discard(self, item_id: str) -> Problem | None:
+        try:
+            self.outbox.discard(item_id)
+        except OutboxError:
+            return Problem("write.not_changeable", retryable=False)
+        return None
+
+
+@ft.observable
+@dataclass(eq=False)
+class NoteEditorState:
+    """A journal note being written: type, title, text; saved as a draft or signed and sent."""
+
+    ctx: AppContext
+    outbox: Outbox
+    patient_id: str
+    patient_name: str
+    encounter_id: str | None = None
+    note_type: str = PROGRESS_NOTE
+    title: str = ""
+    text: str = ""
+    problem: Problem | None = None
+    saved: OutboxItem | None = None  # the outbox item after the last save
+    client_id: str | None = None  # kept across saves: the same note is updated, never duplicated
+    busy: bool = False
+
+    @property
+    def note_types(self) -> dict[str, str]:
+        return NOTE_TYPES
+
+    @property
+    def limit(self) -> int:
+        return NOTE_TEXT_LIMIT
+
+    def set_text(self, text: str) -> None:
+        self.text = text
+        if self.problem is not None and self.problem.key.startswith("write.text"):
+            self.problem = None
+
+    def _draft(self, status: NoteStatus) -> NoteDraft:
+        user = self.ctx.session.user
+        assert user is not None
+        draft = NoteDraft(patient_id=self.patient_id, encounter_id=self.encounter_id, note_type=self.note_type,
+                          title=self.title, text=self.text, status=status, author_id=user.practitioner_id,
+                          author_name=user.name)
+        return draft.model_copy(update={"client_id": self.client_id}) if self.client_id else draft
+
+    async def save(self, sign: bool) -> OutboxItem | None:
+        """Save as a draft or sign and send; the outbox keeps it if the network is away."""
+        if self.busy:
+            return None
+        draft = self._draft(NoteStatus.FINAL if sign else NoteStatus.DRAFT)
+        self.problem = input_problem(draft)
+        if self.problem is not None:
+            return None
+        self.busy = True
+        try:
+            if self.saved is not None and self.saved.pending:
+                item = await self.outbox.edit(self.saved.id, draft)
+            else:
+                item = await self.outbox.submit(draft)
+        except InputRejected:
+            self.problem = input_problem(draft) or Problem("write.text.empty", retryable=False)
+            return None
+        except OutboxError:
+            self.problem = Problem("write.not_changeable", retryable=False)
+            return None
+        finally:
+            self.busy = False
+        self.client_id = item.id
+        self.saved = item
+        return item
+
+
+@ft.observable
+@dataclass(eq=False)
+class PatientNotesState:
+    """The own note and the ward note of one patient, and editing them (with version checks)."""
+
+    ctx: AppContext
+    outbox: Outbox
+    patient_id: str
+    own: NoteItem | None = None
+    ward: NoteItem | None = None
+    editing: PatientNoteKind | None = None
+    text: str = ""
+    problem: Problem | None = None
+    waiting: bool = False  # the last save is in the outbox, waiting for the network
+
+    @property
+    def limit(self) -> int:
+        return PATIENT_NOTE_LIMIT
+
+    def start(self, kind: PatientNoteKind) -> None:
+        note = self.own if kind == "own-note" else self.ward
+        self.editing = kind
+        self.text = note.text if note else ""
+        self.problem = None
+
+    def cancel(self) -> None:
+        self.editing = None
+        self.problem = None
+
+    async def save(self) -> bool:
+        kind = self.editing
+        user = self.ctx.session.user
+        if kind is None or user is None:
+            return False
+        note = self.own if kind == "own-note" else self.ward
+        draft = PatientNoteDraft(kind=kind, patient_id=self.patient_id, text=self.text, author_id=user.practitioner_id,
+                                 version=note.version if note else None, note_id=note.id if note else None)
+        self.problem = input_problem(draft)
+        if self.problem is not None:
+            return False
+        try:
+            item = await self.outbox.submit(draft)
+        except (InputRejected, OutboxError):
+            self.problem = Problem("write.not_changeable", retryable=False)
+            return False
+        if item.state is ItemState.SENT and item.result is not None and item.result.note is not None:
+            self._set(item.result.note)
+            self.editing = None
+            self.waiting = False
+            return True
+        if item.state is ItemState.FAILED:
+            self.problem = item_problem(item)  # e.g. changed by NAME at TIME: the text stays to retry
+            return False
+        self.waiting = True  # it will be sent when the network is back
+        self.editing = None
+        self._set(NoteItem(id=note.id if note else "", kind=kind, patient_id=self.patient_id, text=self.text,
+                           version=note.version if note else None, author_id=user.practitioner_id,
+                           modified_by=user.name))
+        return True
+
+    async def reload(self) -> None:
+        """After a conflict: fetch the newer version; the user's own text stays in the editor."""
+        found, problem = await guarded(self.ctx, lambda: self.ctx.client.list_own_and_ward_notes(self.patient_id))
+        if problem is not None:
+            self.problem = problem
+            return
+        own, ward = found
+        self.own, self.ward = own, ward
+        self.problem = None
+
+    def _set(self, note: NoteItem) -> None:
+        if note.kind == "own-note":
+            self.own = note
+        else:
+            self.ward = note
