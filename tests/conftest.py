@@ -37,5 +37,9 @@ def copy_db(source: Path, target: Path) -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running until the session ends,
-    which the async tests must not meet."""
-    items.sort(key=lambda item: "tests/e2e/" in str(item.path).replace("\\", "/"))
+    which the async tests must not meet. The usage privacy test runs after every other browser test."""
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        path = str(item.path).replace("\\", "/")
+        return "tests/e2e/" in path, path.endswith("test_usage_privacy.py")  # it reads what the others logged
+
+    items.sort(key=order)

@@ -6,6 +6,7 @@ import argparse
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lock the app after this many idle seconds (default 300)")
     parser.add_argument("--poll-seconds", type=float, default=30.0, metavar="SECONDS",
                         help="check for notifications this often while the app is in use (default 30)")
+    parser.add_argument("--no-usage-log", action="store_true",
+                        help="record no usage events (otherwise see the README's usage section)")
     mock = parser.add_argument_group("embedded mock EPJ")
     mock.add_argument("--db", type=Path, default=None, help="mock EPJ database (default: user data dir)")
     mock.add_argument("--patients", type=int, default=300, help="patients to seed on first run")
@@ -55,6 +58,36 @@ def _start_mock(args: argparse.Namespace) -> str:
     return running.fhir_url
 
 
+def _usage_log(args: argparse.Namespace, epj_url: str):  # type: ignore[no-untyped-def]
+    """The process's usage log from the evaluation's configuration. With the embedded mock and no
+    configured collector, events go to the mock's collector; without a configured key, the demo
+    uses a random key of its own (kept beside the logs) so users can be counted in the report."""
+    import secrets
+    from dataclasses import replace
+
+    from mobile_app.services.usage import UsageConfig, UsageLog
+
+    config = UsageConfig.load()
+    if args.no_usage_log:
+        config = replace(config, enabled=False)
+    if not args.epj_url:
+        if config.collector_url is None:
+            config = replace(config, collector_url=epj_url.removesuffix("/fhir"))
+        if config.key is None:
+            key_file = config.directory / "demo-pseudonym.key"
+            try:
+                if not key_file.exists():
+                    key_file.parent.mkdir(parents=True, exist_ok=True)
+                    key_file.write_text(secrets.token_hex(32))
+                    key_file.chmod(0o600)
+                config = replace(config, key=key_file.read_text().strip().encode())
+            except OSError as error:
+                print(f"Usage log without pseudonyms: the demo key could not be kept ({error})", flush=True)
+    where = config.collector_url or "files only"
+    print(f"Usage log: {'on' if config.enabled else 'off'} ({config.directory} -> {where})", flush=True)
+    return UsageLog(config)
+
+
 def _desktop_available() -> str | None:
     """None when the desktop window can open, else a one-line reason."""
     from flet.utils.platform_utils import is_linux_server
@@ -71,6 +104,7 @@ def _desktop_available() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     args = build_parser().parse_args(argv)
     epj_url = args.epj_url.rstrip("/") if args.epj_url else _start_mock(args)
     if not args.epj_url:
@@ -80,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from mobile_app.ui.app import AppConfig, main_for
 
+    usage = _usage_log(args, epj_url)
     config = AppConfig(epj_url=epj_url, lang=args.lang, idle_seconds=args.idle_timeout,
-                       poll_seconds=max(1.0, args.poll_seconds))
+                       poll_seconds=max(1.0, args.poll_seconds), usage=usage, started=started)
     web = args.web
     if not web:
         reason = _desktop_available()
@@ -97,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                no_cdn=True, assets_dir=str(ASSETS))
     else:
         ft.run(main_for(config), view=ft.AppView.FLET_APP, assets_dir=str(ASSETS))
+    usage.close()  # what is still queued goes to the day file and, if it answers, the collector
     return 0
 
 

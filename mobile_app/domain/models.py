@@ -108,6 +108,7 @@ class WardBed(Model):
     has_critical_info: bool = False
     has_new_results: bool = False  # filled by the lab issue
     news2: int | None = None  # filled when vital signs are scored
+    ward_note: str | None = None  # the ward's note on the patient, seen by the ward's staff
 
 
 class Stay(Model):

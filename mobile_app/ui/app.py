@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import flet as ft
@@ -15,6 +15,7 @@ from mobile_app.scanning import wristband_texts
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.token_store import TokenStore, default_token_store
+from mobile_app.services.usage import UsageLog
 from mobile_app.ui import theme
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.lock import LockScreen
@@ -44,6 +45,8 @@ class AppConfig:
     lang: str = "nb"
     idle_seconds: float = 300.0
     poll_seconds: float = DEFAULT_POLL_SECONDS  # how often notifications are checked in the foreground
+    usage: UsageLog | None = None  # the evaluators' usage log, shared by every session of this process
+    started: float = field(default_factory=time.perf_counter)  # when the process began (app_start's duration)
 
 
 _TAB_ICONS = {
@@ -58,8 +61,8 @@ def build_state(config: AppConfig, token_store: TokenStore | None = None) -> App
     client = EpjClient(config.epj_url)
     session = Session(client, token_store or default_token_store(), idle_seconds=config.idle_seconds)
     outbox = Outbox.for_client(client)
-    return AppState(AppContext(client=client, session=session, outbox=outbox), decode_image=wristband_texts,
-                    poll_seconds=config.poll_seconds)
+    return AppState(AppContext(client=client, session=session, outbox=outbox, usage=config.usage),
+                    decode_image=wristband_texts, poll_seconds=config.poll_seconds)
 
 
 @ft.component
@@ -101,6 +104,7 @@ def App(config: AppConfig) -> list[ft.View]:
         page.on_app_lifecycle_state_change = lifecycle_changed
         page.run_task(idle_watch)
         page.run_task(start_outbox)
+        page.on_close = lambda _: state.app_exit()  # the session ended (tab closed long enough, or expired)
 
     ft.on_mounted(mounted)
 
@@ -248,10 +252,18 @@ def _pushed_view(state: AppState, t: Messages, index: int, title: str, content: 
 def main_for(config: AppConfig):  # type: ignore[no-untyped-def]
     """The ``main(page)`` function Flet runs for each new session."""
 
+    first = [True]
+
     def main(page: ft.Page) -> None:
+        opened = time.perf_counter()
         page.title = "Visitt"
         page.window.width = theme.PHONE_WIDTH
         page.window.height = theme.PHONE_HEIGHT
         page.render_views(App, config)
+        if config.usage is not None:  # the first session of the process is the cold start
+            since = config.started if first[0] else opened
+            config.usage.event("app_start", duration_ms=max(0.0, (time.perf_counter() - since) * 1000),
+                               cold=first[0])
+        first[0] = False
 
     return main

@@ -292,6 +292,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "pt.admitted": ("Innlagt {date} (dag {days})", "Admitted {date} (day {days})"),
     "pt.reason": ("Årsak: {reason}", "Reason: {reason}"),
     "pt.responsible": ("Ansvarlig lege: {name}", "Responsible doctor: {name}"),
+    "pt.notes": ("Merknader", "Notes"),
     "pt.vitals": ("Siste vitale målinger", "Latest vital signs"),
     "pt.measured": ("Sist målt {time}", "Last measured {time}"),
     "pt.no_vitals": ("Ingen vitale målinger registrert.", "No vital signs recorded."),

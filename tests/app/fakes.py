@@ -18,6 +18,7 @@ from mobile_app.domain.models import (
 )
 from mobile_app.epj.client import LoginResult
 from mobile_app.epj.errors import AccessDenied, EpjError, WrongCredentials
+from mobile_app.epj.ward_markers import WardMarkers
 from tests.app.lab_fakes import LabFakes
 from tests.app.write_fakes import WriteFakes
 
@@ -42,6 +43,11 @@ class FakeClient(LabFakes, WriteFakes):
         self.round_trips = 0
         LabFakes.__init__(self)
         self._init_writes()
+
+    async def ward_markers(self, ward_id: str) -> WardMarkers:
+        markers = await LabFakes.ward_markers(self, ward_id)
+        notes = {patient: note for (patient, kind), note in self.notes.items() if kind == "ward-note"}
+        return WardMarkers(markers.unsigned, markers.news2, notes)
 
     def set_token(self, token: str | None) -> None:
         self.token = token
@@ -104,4 +110,5 @@ class FakeClient(LabFakes, WriteFakes):
             raise error
         until = datetime.now(UTC) + timedelta(hours=4) if break_glass_reason else None
         return PatientOverview(patient=patient(patient_id), fetched_at=datetime.now(UTC),
-                               emergency_access_until=until)
+                               emergency_access_until=until, own_note=self.notes.get((patient_id, "own-note")),
+                               ward_note=self.notes.get((patient_id, "ward-note")))

@@ -9,11 +9,15 @@ from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ItemState
 from mobile_app.services.outbox_store import MemoryOutboxStore
 from mobile_app.services.session import Phase, Session
+from mobile_app.ui.messages import Messages
+from mobile_app.ui.screens.patient import PatientScreen
+from mobile_app.ui.screens.ward import WardScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.messages import ComposeState
 from mobile_app.ui.viewmodels.writing import NoteEditorState
 from tests.app.fakes import FakeClient
+from tests.app.test_screens_render import render, texts
 
 
 @pytest.fixture
@@ -84,6 +88,23 @@ async def test_ward_note_conflict_names_who_changed_it_and_keeps_the_text(writer
     assert notes.ward is not None and notes.ward.version == "2"
     assert await notes.save()
     assert client.notes[("p1", "ward-note")].text == "Fallfare, sengehest, rullator"
+
+
+async def test_a_saved_ward_note_shows_on_the_overview_and_in_the_ward_list(writer: AppState) -> None:
+    t = Messages("nb")
+    patient = await writer.open_patient("p1")
+    assert patient.notes is not None
+    assert "Fallfare" not in " ".join(texts(render(PatientScreen, writer, patient, t)))
+    patient.notes.start("ward-note")
+    patient.notes.text = "Fallfare, sengehest"
+    assert await patient.notes.save()
+    patient.open_tab("overview")
+    overview = " ".join(texts(render(PatientScreen, writer, patient, t)))
+    assert "Fallfare, sengehest" in overview and t("notes.ward-note") in overview
+    await writer.ward.refresh()
+    bed = next(b for b in writer.ward.beds if b.patient and b.patient.id == "p1")
+    assert bed.ward_note == "Fallfare, sengehest"
+    assert "Fallfare, sengehest" in " ".join(texts(render(WardScreen, writer, writer.ward, t)))
 
 
 async def test_messages_to_a_colleague_found_by_name(writer: AppState, client: FakeClient) -> None:

@@ -6,11 +6,14 @@ exposes every control with its label, which is how Playwright finds them.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +32,14 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
+# Usage logging in every app the browser tests start: a test key, quick batches, and a directory per
+# app, so the privacy test (run last) can read every line logged and collected during the scenarios.
+USAGE_ROOT = Path(tempfile.mkdtemp(prefix="visitt-e2e-usage-"))
+atexit.register(shutil.rmtree, USAGE_ROOT, ignore_errors=True)
+USAGE_KEY = "e2e-usage-pseudonym-key-0123456789"
+STARTED_APPS: list[RunningApp] = []
+TYPED: list[str] = []  # every text a scenario typed into the app
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -42,8 +53,21 @@ class RunningApp:
     epj_url: str
     db: Path
     process: subprocess.Popen[str]
+    usage_dir: Path
+
+    def collect_usage(self, wait_s: float = 3.0) -> Path:
+        """Wait for the app to send its usage batches, then save what its collector stored."""
+        time.sleep(wait_s)  # batches leave every second (VISITT_USAGE_BATCH_SECONDS)
+        origin = self.epj_url.removesuffix("/fhir")
+        response = httpx.get(f"{origin}/v1/logs/export", timeout=10)
+        response.raise_for_status()
+        path = self.usage_dir / "collected.jsonl"
+        path.write_text(response.text, encoding="utf-8")
+        return path
 
     def stop(self) -> None:
+        if self.process.poll() is None and self.epj_url:
+            self.collect_usage()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -53,8 +77,12 @@ class RunningApp:
 
 def start_app(db: Path, *extra: str) -> RunningApp:
     port = free_port()
+    usage_dir = USAGE_ROOT / f"app-{len(STARTED_APPS) + 1}"
     env = {**os.environ, "FLET_FORCE_WEB_SERVER": "1", "FLET_WEB_NO_CDN": "1",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "VISITT_USAGE_DIR": str(usage_dir),
+           "VISITT_USAGE_KEY": USAGE_KEY, "VISITT_USAGE_BATCH_SECONDS": "1"}
+    for name in ("VISITT_USAGE_CONFIG", "VISITT_USAGE_COLLECTOR", "VISITT_USAGE_KEY_FILE", "VISITT_USAGE_ENABLED"):
+        env.pop(name, None)  # the developer's own evaluation settings do not apply here
     process = subprocess.Popen(
         [sys.executable, "-m", "visitt", "--web", "--port", str(port), "--db", str(db), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -75,7 +103,9 @@ def start_app(db: Path, *extra: str) -> RunningApp:
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=1).status_code == 200:
-                return RunningApp(url, epj_url, db, process)
+                running = RunningApp(url, epj_url, db, process, usage_dir)
+                STARTED_APPS.append(running)
+                return running
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
@@ -199,6 +229,7 @@ def focus(page: Page, name: str, tries: int = 6) -> None:
 
 
 def type_into(page: Page, name: str, text: str) -> None:
+    TYPED.append(text)
     focus(page, name)
     page.keyboard.type(text)
 

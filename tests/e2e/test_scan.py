@@ -12,6 +12,7 @@ from playwright.sync_api import Page, Playwright, expect
 from tests.e2e.conftest import (
     CHROMIUM,
     LAUNCH_ARGS,
+    TYPED,
     RunningApp,
     SeedFacts,
     logged_in,
@@ -35,6 +36,7 @@ def _open_scan_screen(page: Page) -> None:
 
 def _scanner_burst(page: Page, payload: str) -> None:
     """What a role phone's built-in scanner does: the payload as fast keystrokes, then Enter."""
+    TYPED.append(payload)
     page.keyboard.type(payload, delay=5)
     page.keyboard.press("Enter")
 

@@ -145,6 +145,9 @@ async def test_a_ward_note_is_shared_by_the_ward_and_shown_on_the_overview_and_t
     assert notes[med_patient].text == "Isolat: kontaktsmitte"
     assert await lege1.client.ward_notes(["someone-else"]) == {}
     assert med_patient not in await lege2.client.ward_notes()  # another ward's staff
+    markers = await lege1.client.ward_markers("ward-med")  # the ward list's batch brings it too
+    assert markers.ward_notes[med_patient].text == "Isolat: kontaktsmitte"
+    assert med_patient not in (await lege2.client.ward_markers("ward-med")).ward_notes
 
 
 async def test_a_second_ward_note_for_the_same_patient_is_a_conflict_not_a_copy(fresh_login: Login,

@@ -114,3 +114,8 @@ def test_configuration_from_a_toml_file_and_the_environment(tmp_path: Path) -> N
     assert bare.key is None and bare.collector_url is None and bare.enabled
     with pytest.raises(ValueError):
         UsageConfig.load({"VISITT_USAGE_ENABLED": "perhaps"}, tmp_path / "missing.toml")
+    assert bare.batch_interval_s == 30.0
+    quick = UsageConfig.load({"VISITT_USAGE_BATCH_SECONDS": "1.5"}, tmp_path / "missing.toml")
+    assert quick.batch_interval_s == 1.5
+    with pytest.raises(ValueError):
+        UsageConfig.load({"VISITT_USAGE_BATCH_SECONDS": "0"}, tmp_path / "missing.toml")

@@ -10,6 +10,7 @@ or the file named by ``VISITT_USAGE_CONFIG``) and/or environment variables, whic
     key             VISITT_USAGE_KEY          the key itself (prefer key_file)
     directory       VISITT_USAGE_DIR          where the files go (default: <user data dir>/usage)
     max_mb          VISITT_USAGE_MAX_MB       cap on the files on the device (default 20)
+    batch_seconds   VISITT_USAGE_BATCH_SECONDS  how long records wait to fill a batch (default 30)
 
 Without a key, records carry no user or patient pseudonym at all.
 """
@@ -94,7 +95,8 @@ class UsageConfig:
                 settings = tomllib.load(handle)
         for name, variable in (("enabled", "VISITT_USAGE_ENABLED"), ("collector_url", "VISITT_USAGE_COLLECTOR"),
                                ("key_file", "VISITT_USAGE_KEY_FILE"), ("key", "VISITT_USAGE_KEY"),
-                               ("directory", "VISITT_USAGE_DIR"), ("max_mb", "VISITT_USAGE_MAX_MB")):
+                               ("directory", "VISITT_USAGE_DIR"), ("max_mb", "VISITT_USAGE_MAX_MB"),
+                               ("batch_seconds", "VISITT_USAGE_BATCH_SECONDS")):
             if env.get(variable):
                 if name in ("key", "key_file"):  # a key from the environment replaces the file's
                     settings.pop("key", None)
@@ -109,6 +111,11 @@ class UsageConfig:
             config = replace(config, directory=Path(str(settings["directory"])).expanduser())
         if settings.get("max_mb"):
             config = replace(config, max_bytes=int(float(settings["max_mb"]) * 1024 * 1024))
+        if settings.get("batch_seconds"):
+            seconds = float(settings["batch_seconds"])
+            if not 0 < seconds <= 3600:
+                raise ValueError("batch_seconds must be more than 0 and at most 3600")
+            config = replace(config, batch_interval_s=seconds)
         key = settings.get("key")
         if settings.get("key_file"):
             key = Path(str(settings["key_file"])).expanduser().read_bytes().strip()

@@ -83,7 +83,9 @@ def _tabbed(app: AppState, screen: PatientState, overview: PatientOverview, t: M
 
     labels = [t(f"pt.tab.{name}") for name in TABS]
     content = {
-        "overview": lambda: tabs.overview(t, overview, today),
+        "overview": lambda: tabs.overview(t, overview, today,
+                                          ward_note=screen.notes.ward if screen.notes else overview.ward_note,
+                                          own_note=screen.notes.own if screen.notes else overview.own_note),
         "critical": lambda: tabs.critical(t, overview),
         "lab": lambda: LabTab(app, screen, screen.labs, t) if screen.labs is not None
         else tabs.placeholder(t("pt.no_labs"), ft.Icons.SCIENCE_OUTLINED),

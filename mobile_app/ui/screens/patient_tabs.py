@@ -12,6 +12,7 @@ from mobile_app.domain.models import (
     Allergy,
     DocumentSummary,
     Measurement,
+    NoteItem,
     PatientOverview,
     Stay,
 )
@@ -103,7 +104,22 @@ def vitals_grid(t: Messages, vitals: tuple[Measurement, ...]) -> ft.Control:
                         content=ft.Column([ft.Row(tiles, wrap=True, spacing=8, run_spacing=8), note], spacing=6))
 
 
-def overview(t: Messages, data: PatientOverview, today: date) -> ft.Control:
+def _note_summary(t: Messages, kind: str, note: NoteItem) -> ft.Control:
+    """A ward note or own note on the overview: the text, who changed it and when."""
+    who = t("notes.changed", name=note.modified_by or "?", time=fmt.day_time(note.modified_at)) \
+        if note.modified_by or note.modified_at else ""
+    return ft.ListTile(
+        leading=ft.Icon(ft.Icons.STICKY_NOTE_2_OUTLINED if kind == "ward-note" else ft.Icons.PERSON_OUTLINE),
+        title=ft.Text(t(f"notes.{kind}"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        subtitle=ft.Column(tight=True, spacing=2, controls=[
+            ft.Text(note.text, max_lines=4, overflow=ft.TextOverflow.ELLIPSIS, color=ft.Colors.ON_SURFACE),
+            *([ft.Text(who, size=12, color=ft.Colors.ON_SURFACE_VARIANT)] if who else [])]),
+    )
+
+
+def overview(t: Messages, data: PatientOverview, today: date, ward_note: NoteItem | None = None,
+             own_note: NoteItem | None = None) -> ft.Control:
+    """The current stay, the ward note and own note when there are any, vital signs and latest labs."""
     controls: list[ft.Control] = [states.section(t("pt.current_stay"))]
     stay = data.stay
     if stay is None:
@@ -120,6 +136,10 @@ def overview(t: Messages, data: PatientOverview, today: date) -> ft.Control:
         if data.responsible_doctor:
             lines.append(t("pt.responsible", name=data.responsible_doctor))
         controls.append(_pad(ft.Text("\n".join(lines))))
+    notes = [(kind, note) for kind, note in (("ward-note", ward_note), ("own-note", own_note)) if note and note.text]
+    if notes:
+        controls.append(states.section(t("pt.notes")))
+        controls.extend(_note_summary(t, kind, note) for kind, note in notes)
     controls.append(states.section(t("pt.vitals")))
     if data.vitals:
         controls.append(vitals_grid(t, data.vitals))

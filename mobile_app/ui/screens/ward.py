@@ -81,6 +81,15 @@ def _bed_chips(t: Messages, bed: WardBed) -> list[ft.Control]:
     return [*chips, new_results_chip(t)] if bed.has_new_results else chips
 
 
+def _ward_note(t: Messages, text: str) -> ft.Control:
+    """The ward note under the patient, two lines at most, named as such for screen readers."""
+    return ft.Row(spacing=4, vertical_alignment=ft.CrossAxisAlignment.START, controls=[
+        ft.Icon(ft.Icons.STICKY_NOTE_2_OUTLINED, size=16, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Text(text, size=12, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS, expand=True,
+                semantics_label=f"{t('notes.ward-note')}: {text}", italic=True),
+    ])
+
+
 def _bed_row(t: Messages, bed: WardBed, today, on_open) -> ft.Control:  # type: ignore[no-untyped-def]
     bed_box = ft.Container(
         width=52, height=44, border_radius=8, alignment=ft.Alignment.CENTER,
@@ -103,8 +112,9 @@ def _bed_row(t: Messages, bed: WardBed, today, on_open) -> ft.Control:  # type: 
         title=ft.Row([ft.Text(patient.name, weight=ft.FontWeight.W_600, expand=True), *markers], spacing=6),
         subtitle=ft.Column(tight=True, spacing=2, controls=[
             ft.Text(" · ".join(x for x in line if x) + (f"\n{bed.reason}" if bed.reason else ""), size=13),
-            *([ft.Row(chips, spacing=6, wrap=True)] if (chips := _bed_chips(t, bed)) else [])]),
-        is_three_line=bool(bed.reason) or bed.has_new_results or bed.news2 is not None,
+            *([ft.Row(chips, spacing=6, wrap=True)] if (chips := _bed_chips(t, bed)) else []),
+            *([_ward_note(t, bed.ward_note)] if bed.ward_note else [])]),
+        is_three_line=bool(bed.reason) or bed.has_new_results or bed.news2 is not None or bool(bed.ward_note),
         on_click=on_open,
         min_height=theme.TOUCH + 16,
     )

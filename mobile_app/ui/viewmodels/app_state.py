@@ -20,7 +20,7 @@ from mobile_app.domain.writing import NoteDraft
 from mobile_app.epj.errors import AuthError
 from mobile_app.services.outbox_items import OutboxItem
 from mobile_app.services.session import Phase
-from mobile_app.ui.viewmodels.base import AppContext, Problem
+from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms
 from mobile_app.ui.viewmodels.labs import LabSeen, LabState
 from mobile_app.ui.viewmodels.login import LockState, LoginState
 from mobile_app.ui.viewmodels.messages import ComposeState, MessagesState
@@ -31,9 +31,13 @@ from mobile_app.ui.viewmodels.scan import ImageDecoder, ScanState, is_gs1_payloa
 from mobile_app.ui.viewmodels.search import SearchState
 from mobile_app.ui.viewmodels.trend import TrendState
 from mobile_app.ui.viewmodels.ward import WardState
-from mobile_app.ui.viewmodels.writing import NoteEditorState, OutboxState, PatientNotesState
+from mobile_app.ui.viewmodels.writing import NoteEditorState, OutboxState, PatientNotesState, watch_deliveries
 
 Screen = PatientState | ScanState | NoteEditorState | MessagesState | ComposeState | OutboxState | TrendState
+# The usage log's name of each tab and each screen pushed over it.
+TAB_SCREENS = {"my": "my_patients", "ward": "ward_list", "search": "search", "notifications": "notifications"}
+PUSHED_SCREENS: dict[type, str] = {NoteEditorState: "note_editor", MessagesState: "messages", ComposeState: "messages",
+                                   OutboxState: "outbox", ScanState: "scan"}
 
 
 def screen_clear(screen: Screen) -> None:
@@ -90,6 +94,8 @@ class AppState:
     _typing: bool = False  # a text field has focus: keystrokes belong to it, not to a scan
     lab_seen: LabSeen = field(default_factory=LabSeen)  # when each lab tab was last looked at
     notifications: NotificationsState = field(init=False)
+    _locked_at: float | None = None  # perf_counter when the app locked (the unlock event's duration)
+    _usage_session: bool = False  # a usage session runs for the logged-in user
 
     def __repr__(self) -> str:  # no patient data, and cheap
         return f"AppState(phase={self.phase.value}, tab={self.tab.value}, screens={len(self.stack)})"
@@ -100,12 +106,14 @@ class AppState:
         if self.ctx.outbox is not None:
             self.outbox = OutboxState(self.ctx.outbox)
             self.ctx.session.on_clear(self.ctx.outbox.forget)
+            watch_deliveries(self.ctx, self.ctx.outbox)
         self.login = LoginState(self.ctx)
         self.lock = LockState(self.ctx)
         self.notifications = NotificationsState(self.ctx, interval=self.poll_seconds)
         self._fresh_screens()
         if self.ctx.session.restore():
             self.phase = Phase.LOCKED
+            self._locked_at = time.perf_counter()
         if not self.ctx.session.token_store.secure:
             self.login.notice = Problem("login.no_secure_store", retryable=False)
 
@@ -137,27 +145,62 @@ class AppState:
             self.notifications.start()
             if self.ctx.session.secure_storage_failed:
                 self.login.notice = Problem("login.no_secure_store", retryable=False)
+            started = time.perf_counter()
             await self.enter_home()
+            self._start_usage_session()
+            self.ctx.event("login", duration_ms=self.login.took_ms, outcome="success")
+            self.ctx.event("screen_shown", duration_ms=elapsed_ms(started), screen="my_patients", cached=False,
+                           outcome="success" if self.my.in_care or self.my.recent else "empty")
+
+    def _start_usage_session(self) -> None:
+        """A new usage session (random id) with the user's role and home ward; never their name."""
+        user = self.ctx.session.user
+        if self.ctx.usage is None or user is None:
+            return
+        self.ctx.usage.start_session(user.practitioner_id, str(user.role), self.ward.ward_id)
+        self._usage_session = True
+
+    def _end_usage_session(self, reason: str) -> None:
+        if self.ctx.usage is not None and self._usage_session:
+            self.ctx.usage.end_session(reason)
+        self._usage_session = False
 
     async def enter_home(self) -> None:
         await asyncio.gather(self.my.refresh(), self.ward.load())
 
     async def submit_unlock(self) -> None:
-        if await self.lock.unlock():
+        unlocked = await self.lock.unlock()
+        locked_ms = elapsed_ms(self._locked_at) if self._locked_at is not None else None
+        if unlocked:
             self._open_outbox()  # after a restart the session was restored locked
             self.phase = Phase.ACTIVE
             self.notifications.start()
+            self._locked_at = None
+            if not self._usage_session:  # restored after a restart: the user's session goes on
+                self._start_usage_session()
+            self.ctx.event("unlock", duration_ms=locked_ms, outcome="success")
+        elif self.lock.problem is not None and self.lock.problem.key != "login.missing_pin":
+            reason = {"lock.wrong": "wrong_pin", "login.locked": "too_many_attempts"}.get(self.lock.problem.key,
+                                                                                           "internal")
+            self.ctx.event("unlock", duration_ms=locked_ms, outcome="failure", reason=reason)
 
     def lock_now(self) -> None:
         self.ctx.session.lock()
         self.phase = self.ctx.session.phase
         self.notifications.stop()
+        self._locked("manual")
+
+    def _locked(self, trigger: str) -> None:
+        if self.phase is Phase.LOCKED:
+            self._locked_at = time.perf_counter()
+            self.ctx.event("lock", trigger=trigger)
 
     def check_idle(self) -> bool:
         """Called every second by the UI: lock the app after the idle time."""
         if self.ctx.session.check_idle():
             self.phase = Phase.LOCKED
             self.notifications.stop()
+            self._locked("idle")
             return True
         return False
 
@@ -183,6 +226,7 @@ class AppState:
         self.confirm_logout = False
 
     async def logout(self, notice: str = "login.logged_out") -> None:
+        self._end_usage_session("logout")
         await self.ctx.session.logout()  # runs clear() through the session's on_clear
         self.login.notice = Problem(notice, retryable=False)
 
@@ -197,7 +241,12 @@ class AppState:
         self.lock = LockState(self.ctx)
         self.phase = Phase.LOGGED_OUT
 
+    def app_exit(self) -> None:
+        """The app is closing: the usage session ends (the log is flushed by whoever owns it)."""
+        self._end_usage_session("app_exit")
+
     def _auth_failed(self, error: AuthError) -> None:
+        self._end_usage_session("expired")
         self.ctx.session.expire()
         self.login.notice = Problem("login.expired", retryable=False)
 
@@ -207,6 +256,8 @@ class AppState:
         self._typing = False
         self.stack = []
         self.tab = tab
+        self.ctx.event("screen_shown", duration_ms=0.0, outcome="success", screen=TAB_SCREENS[tab.value],
+                       cached=True)
 
     async def open_patient(self, patient_id: str, summary: PatientSummary | None = None,
                            opened_from: str = "search", scanned: bool = False) -> PatientState:
@@ -231,6 +282,9 @@ class AppState:
     def _push(self, screen: Screen) -> None:
         self._typing = False
         self.stack = [*self.stack, screen]
+        name = PUSHED_SCREENS.get(type(screen))
+        if name is not None:
+            self.ctx.event("screen_shown", duration_ms=0.0, outcome="success", screen=name, cached=True)
 
     def open_note_editor(self, patient: PatientState) -> NoteEditorState | None:
         if self.ctx.outbox is None or patient.patient is None:
@@ -285,9 +339,12 @@ class AppState:
         panel = patient.labs.panel if patient.labs else None
         if panel is None or patient.patient is None:
             return None
+        started = time.perf_counter()
         trend = TrendState(patient.patient_id, patient.patient.name, result.name, result.unit,
                            panel.history_of(result.analyte) or (result,))
         self._push(trend)
+        self.ctx.event("trend_view", duration_ms=elapsed_ms(started), patient_id=patient.patient_id,
+                       group=str(result.group), points=len(trend.points))
         return trend
 
     async def open_notification(self, item: Notification) -> None:
@@ -301,9 +358,8 @@ class AppState:
             await screen.labs.opened()
 
     def open_scan(self) -> ScanState:
-        self._typing = False
         screen = ScanState(self.ctx, decode_image=self.decode_image)
-        self.stack = [*self.stack, screen]
+        self._push(screen)
         return screen
 
     def first_sight(self, raw: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,6 +24,8 @@ from mobile_app.epj.errors import (
 )
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Session
+from mobile_app.services.usage import UsageLog, error_type
+from mobile_app.services.usage.registry import AttributeValue
 
 
 class Status(StrEnum):
@@ -71,17 +74,53 @@ class AppContext:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     spawn: Callable[[Awaitable[Any]], Any] | None = None  # runs a background task
     outbox: Outbox | None = None  # where every write goes (None: this app instance cannot write)
+    usage: UsageLog | None = None  # the evaluators' usage log (None: nothing is logged)
+
+    _offline_since: float | None = None  # monotonic time the EPJ stopped answering
 
     def today(self) -> date:
         return self.now().astimezone().date()
+
+    def event(self, name: str, *, duration_ms: float | None = None, outcome: str | None = None,
+              patient_id: str | None = None, **attributes: AttributeValue) -> None:
+        """Log a usage event (see services/usage/registry.py); nothing happens without a usage log."""
+        if self.usage is not None:
+            self.usage.event(name, duration_ms=duration_ms, outcome=outcome, patient_id=patient_id, **attributes)
+
+    def reachable(self, answered: bool) -> None:
+        """Note whether the EPJ answered: going offline and coming back are usage events."""
+        if answered and self._offline_since is not None:
+            self.event("online", duration_ms=elapsed_ms(self._offline_since))
+            self._offline_since = None
+        elif not answered and self._offline_since is None:
+            self._offline_since = time.perf_counter()
+            self.event("offline")
+
+
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since a ``time.perf_counter()`` reading."""
+    return max(0.0, (time.perf_counter() - started) * 1000)
+
+
+def log_error(ctx: AppContext, error: BaseException, screen: str | None = None) -> None:
+    """The usage event for an error shown to the user: its type code only, never its text."""
+    if screen is None:
+        ctx.event("error", type=error_type(error))
+    else:
+        ctx.event("error", type=error_type(error), screen=screen)
 
 
 async def guarded(ctx: AppContext, action: Callable[[], Awaitable[Any]]) -> tuple[Any, Problem | None]:
     """Run an EPJ call; auth failures end the session, other errors become a Problem."""
     try:
-        return await action(), None
+        result = await action()
     except AuthError as error:
+        log_error(ctx, error)
         ctx.on_auth_error(error)
         return None, Problem("login.expired", retryable=False)
     except EpjError as error:
+        log_error(ctx, error)
+        ctx.reachable(not isinstance(error, Offline | Unavailable | TimedOut))
         return None, problem_for(error)
+    ctx.reachable(True)
+    return result, None

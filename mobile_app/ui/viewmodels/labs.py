@@ -10,6 +10,7 @@ result, who changed it and when, and the user reloads before signing again.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +29,7 @@ from mobile_app.domain.models import (
 from mobile_app.epj.errors import AuthError, EpjError
 from mobile_app.epj.signing import SignConflict
 from mobile_app.ui import format as fmt
-from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, guarded, problem_for
+from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, elapsed_ms, guarded, log_error, problem_for
 
 BLOOD, MICRO = "blood", "micro"  # the two sections of the lab tab
 
@@ -141,12 +142,17 @@ class LabState:
         user = self.ctx.session.user
         if user is None:
             return
-        started = self.ctx.now()
+        started, timer = self.ctx.now(), time.perf_counter()
         self.last_looked = self.seen.get(user.practitioner_id, self.patient_id)
         self.seen.mark(user.practitioner_id, self.patient_id, started)
         self.conflict = None
         self.signed_now = 0
         await asyncio.gather(self.reload(), self.load_following())
+        if self.panel is not None and self.problem is None:
+            self.ctx.event("lab_view", duration_ms=elapsed_ms(timer), outcome="success", patient_id=self.patient_id,
+                           result_count=len(self.panel.latest), new_count=self.new_count)
+        else:
+            self.ctx.event("lab_view", duration_ms=elapsed_ms(timer), outcome="failure", patient_id=self.patient_id)
         if self.section == MICRO:
             await self.load_micro()
 
@@ -174,8 +180,13 @@ class LabState:
 
     async def show_section(self, section: str) -> None:
         self.section = section
-        if section == MICRO and self.micro is None:
-            await self.load_micro()
+        if section == MICRO:
+            started, cached = time.perf_counter(), self.micro is not None
+            if self.micro is None:
+                await self.load_micro()
+            outcome = "failure" if self.micro is None else "success" if self.micro else "empty"
+            self.ctx.event("screen_shown", duration_ms=elapsed_ms(started), outcome=outcome, screen="microbiology",
+                           cached=cached)
 
     async def load_micro(self) -> None:
         self.micro_status = Status.LOADING
@@ -210,19 +221,26 @@ class LabState:
             return False
         signer = Practitioner(id=user.practitioner_id, name=user.name, role=user.role)
         self.signing, self.sign_problem, self.conflict = True, None, None
+        started, outcome = time.perf_counter(), "failure"
         try:
             signed = await self.ctx.client.sign_results(chosen, signer)
+            outcome = "success"
         except SignConflict as error:
+            outcome = "conflict"
             self.conflict = conflict_problem(error, self.panel)
             return False
         except AuthError as error:
+            log_error(self.ctx, error, "labs")
             self.ctx.on_auth_error(error)
             return False
         except EpjError as error:
+            log_error(self.ctx, error, "labs")
             self.sign_problem = problem_for(error)
             return False
         finally:
             self.signing = False
+            self.ctx.event("result_signed", duration_ms=elapsed_ms(started), outcome=outcome,
+                           patient_id=self.patient_id, count=len(chosen))
         if self.panel is not None:
             self.panel = with_signatures(self.panel, signed)
         self.selected = frozenset()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import flet as ft
@@ -17,7 +18,10 @@ from mobile_app.epj.errors import (
     TimedOut,
     WrongCredentials,
 )
-from mobile_app.ui.viewmodels.base import AppContext, Problem
+from mobile_app.services.usage import error_type
+from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms
+
+_LOGIN_FAILURES = frozenset({"wrong_credentials", "account_locked", "offline", "timeout", "server_error"})
 
 
 def login_problem(error: EpjError) -> Problem:
@@ -44,6 +48,7 @@ class LoginState:
     busy: bool = False
     problem: Problem | None = None
     notice: Problem | None = None  # why the user is here (logged out, session expired, ...)
+    took_ms: float = 0.0  # how long the last successful login took (logged once the session has begun)
 
     async def submit(self) -> bool:
         """Log in; True on success (the caller moves on to the home screen)."""
@@ -57,14 +62,19 @@ class LoginState:
             return False
         self.busy = True
         self.problem = None
+        started = time.perf_counter()
         try:
             await self.ctx.session.login(self.username, self.pin)
         except EpjError as error:
+            code = error_type(error)
+            self.ctx.event("login", duration_ms=elapsed_ms(started), outcome="failure",
+                           reason=code if code in _LOGIN_FAILURES else "internal")
             self.problem = login_problem(error)
             self.pin = ""
             return False
         finally:
             self.busy = False
+        self.took_ms = elapsed_ms(started)
         self.pin = ""
         self.notice = None
         return True

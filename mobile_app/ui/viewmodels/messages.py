@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from mobile_app.epj.errors import InputRejected
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ItemState, OutboxError, OutboxItem
 from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, guarded
-from mobile_app.ui.viewmodels.writing import input_problem, item_problem
+from mobile_app.ui.viewmodels.writing import input_problem, item_problem, log_created
 
 SEARCH_DEBOUNCE = 0.2
 
@@ -130,11 +131,13 @@ class ComposeState:
         self.problem = input_problem(draft)
         if self.problem is not None:
             return None
+        started = time.perf_counter()
         try:
             item = await self.outbox.submit(draft)
         except (InputRejected, OutboxError):
             self.problem = Problem("write.not_changeable", retryable=False)
             return None
+        log_created(self.ctx, item, started)
         if item.state is ItemState.FAILED:
             self.problem = item_problem(item)
             return None

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import flet as ft
 
 from mobile_app.domain.models import DocumentSummary, PatientOverview, PatientSummary
-from mobile_app.epj.errors import AccessDenied, AuthError, EpjError, NotFound
-from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, problem_for
+from mobile_app.epj.errors import AccessDenied, AuthError, EpjError, NotFound, Offline, TimedOut, Unavailable
+from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, elapsed_ms, log_error, problem_for
 from mobile_app.ui.viewmodels.labs import LabState
 from mobile_app.ui.viewmodels.writing import PatientNotesState
 
 MIN_REASON_LENGTH = 10
 TABS = ("overview", "critical", "lab", "stays", "documents", "notes", "info", "plan", "plo")
+# The usage log's names: how the patient was reached, and each tab as a screen.
+VIA = {"search": "search", "scan": "scan", "ward": "ward_list", "my_patients": "my_patients",
+       "notification": "notification"}
+TAB_SCREENS = {"overview": "patient_overview", "critical": "critical_info", "lab": "labs", "stays": "stays",
+               "documents": "documents", "notes": "notes", "info": "patient_info", "plan": "treatment_plan",
+               "plo": "plo_messages"}
 
 
 @ft.observable
@@ -62,11 +69,26 @@ class PatientState:
         return next((d for d in self.overview.documents if d.id == self.document_id), None)
 
     async def load(self, break_glass_reason: str | None = None) -> bool:
-        """Fetch the overview; True when it arrived."""
+        """Fetch the overview; True when it arrived. Logs how the patient was reached and how long it took."""
+        started = time.perf_counter()
+        outcome = "failure"
+        try:
+            arrived = await self._load(break_glass_reason)
+            outcome = "success" if arrived else "denied" if self.no_access else "failure"
+            return arrived
+        finally:
+            self.ctx.event("patient_opened", duration_ms=elapsed_ms(started), outcome=outcome,
+                           patient_id=self.patient_id, via=VIA.get(self.opened_from, "search"),
+                           break_glass=break_glass_reason is not None)
+            if break_glass_reason is not None and outcome == "success":
+                self.ctx.event("break_glass_used", patient_id=self.patient_id)
+
+    async def _load(self, break_glass_reason: str | None) -> bool:
         self.status = Status.LOADING
         try:
             overview = await self.ctx.client.patient_overview(self.patient_id, break_glass_reason)
         except AccessDenied as error:
+            self.ctx.reachable(True)
             summary = getattr(error, "patient", None)
             if isinstance(summary, PatientSummary):
                 self.summary = summary
@@ -74,7 +96,8 @@ class PatientState:
             self.access_detail = error.detail
             self.status = Status.READY
             return False
-        except NotFound:
+        except NotFound as error:
+            log_error(self.ctx, error, "patient_overview")
             self.problem = Problem("state.not_found", retryable=False)
             self.status = Status.ERROR
             return False
@@ -82,9 +105,12 @@ class PatientState:
             self.ctx.on_auth_error(error)
             return False
         except EpjError as error:
+            log_error(self.ctx, error, "patient_overview")
+            self.ctx.reachable(not isinstance(error, Offline | Unavailable | TimedOut))
             self.problem = problem_for(error)
             self.status = Status.ERROR  # what is already shown stays, marked with its time
             return False
+        self.ctx.reachable(True)
         self.overview = overview
         self.summary = overview.patient
         self.no_access = False
@@ -112,8 +138,14 @@ class PatientState:
         if tab in TABS:
             self.tab = tab
             self.document_id = None
+            if tab != "lab":  # the lab tab loads its own data and logs lab_view when it is shown
+                self.ctx.event("screen_shown", duration_ms=0.0, outcome="success", screen=TAB_SCREENS[tab],
+                               cached=True)
 
     def open_document(self, document_id: str | None, written: DocumentSummary | None = None) -> None:
         """Open a document of the record, or one written on this phone (``written``)."""
         self.written_document = written
         self.document_id = document_id
+        if document_id is not None:
+            self.ctx.event("screen_shown", duration_ms=0.0, outcome="success" if self.document else "empty",
+                           screen="document", cached=True)

@@ -7,6 +7,7 @@ one match is returned to be opened.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,7 +18,7 @@ from mobile_app.domain.identifiers import RejectionReason
 from mobile_app.domain.models import PatientSummary
 from mobile_app.domain.wristband import WristbandError, WristbandPayload, parse_wristband
 from mobile_app.scanning import CodesDisagree
-from mobile_app.ui.viewmodels.base import AppContext, Problem, guarded
+from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms, guarded
 
 # Image decoding is a service of the app (zxing-cpp where it installs); screens get it injected.
 ImageDecoder = Callable[[bytes], list[str]]
@@ -62,6 +63,14 @@ def manual_problem(text: str) -> Problem | None:
     return None
 
 
+# The usage event's outcome for each end of a scan (problem keys refine INVALID).
+_OUTCOMES = {ScanStatus.FOUND: "success", ScanStatus.NONE: "not_found", ScanStatus.MANY: "conflict",
+             ScanStatus.INVALID: "invalid", ScanStatus.ERROR: "failure"}
+_PROBLEM_OUTCOMES = {"scan.codes_disagree": "mismatch", "scan.no_code_found": "no_code",
+                     "scan.unreadable_image": "no_code", "scan.no_decoder": "failure"}
+_SYMBOLOGIES = {"]d2": "datamatrix", "]C1": "code128", "]Q3": "qr"}
+
+
 @ft.observable
 @dataclass(eq=False)
 class ScanState:
@@ -75,6 +84,8 @@ class ScanState:
     problem: Problem | None = None
     candidates: list[PatientSummary] = field(default_factory=list)
     camera_on: bool = False
+    _started: float = field(default_factory=time.perf_counter)  # screen opened, or the last scan ended
+    _payload: WristbandPayload | None = None  # what the last scan read (for the usage event)
 
     def set_manual(self, text: str) -> None:
         self.manual = text
@@ -101,6 +112,13 @@ class ScanState:
         return await self.submit_image(data, "camera")
 
     async def submit_image(self, data: bytes, source: str = "file") -> PatientSummary | None:
+        """A photo or camera frame: decode, look up, and check that every code names the patient."""
+        self._payload = None
+        found = await self._image(data, source)
+        self._log(source, found)
+        return found
+
+    async def _image(self, data: bytes, source: str) -> PatientSummary | None:
         self.source = source
         if self.decode_image is None:
             self._fail(ScanStatus.INVALID, Problem("scan.no_decoder", retryable=False))
@@ -122,8 +140,8 @@ class ScanState:
         if not valid:
             first = payloads[0]
             assert isinstance(first, WristbandError)
-            return await self.submit(first.raw, source)
-        found = await self.submit(valid[0].raw, source)
+            return await self._lookup(first.raw, source)
+        found = await self._lookup(valid[0].raw, source)
         if found is not None:
             # A band carries the fødselsnummer and the GSRN: both must name the patient found.
             known = {found.identifier, found.gsrn}
@@ -134,6 +152,25 @@ class ScanState:
 
     async def submit(self, raw: str, source: str) -> PatientSummary | None:
         """Look up the patient of one payload; returns them only when exactly one matches."""
+        self._payload = None
+        found = await self._lookup(raw, source)
+        self._log(source, found)
+        return found
+
+    def _log(self, source: str, found: PatientSummary | None) -> None:
+        """One usage event per scan: source, outcome and kind of code, never the number read."""
+        refined = _PROBLEM_OUTCOMES.get(self.problem.key) if self.problem else None
+        outcome = "success" if found is not None else refined or _OUTCOMES.get(self.status, "failure")
+        attributes = {"source": source if source in ("scanner", "camera", "file", "manual") else "scanner"}
+        if self._payload is not None:
+            attributes["identifier"] = str(self._payload.kind)
+            raw = self._payload.raw.lstrip()
+            attributes["code"] = next((name for prefix, name in _SYMBOLOGIES.items() if raw.startswith(prefix)),
+                                      "other")
+        self.ctx.event("scan", duration_ms=elapsed_ms(self._started), outcome=outcome, **attributes)
+        self._started = time.perf_counter()
+
+    async def _lookup(self, raw: str, source: str) -> PatientSummary | None:
         self.source = source
         self.candidates = []
         parsed = parse_wristband(raw)
@@ -141,6 +178,7 @@ class ScanState:
             self.decoded = parsed.raw_visible
             self._fail(ScanStatus.INVALID, wristband_problem(parsed))
             return None
+        self._payload = parsed
         value = parsed.identifier.value
         self.decoded = value
         self.status = ScanStatus.LOOKING_UP

@@ -8,6 +8,7 @@ never overwrite the results for "hansen".
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from mobile_app.domain.search_query import (
     SearchQuery,
     classify_search,
 )
-from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, guarded
+from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, elapsed_ms, guarded
 
 DEBOUNCE_SECONDS = 0.06  # short enough for a 300 ms answer under 80 ms latency
 RESULT_LIMIT = 30
@@ -74,14 +75,15 @@ class SearchState:
                 self.clear()
             return
         self.status = Status.LOADING
-        self._task = asyncio.get_running_loop().create_task(self._run(query, self._seq, debounce=True))
+        self._task = asyncio.get_running_loop().create_task(self._run(query, self._seq, debounce=True,
+                                                                      started=time.perf_counter()))
 
     async def retry(self) -> None:
         query = classify_search(self.text, self.ctx.today())
         if isinstance(query, NameSearch | IdentifierSearch | BirthDateSearch):
             self._seq += 1
             self.status = Status.LOADING
-            await self._run(query, self._seq, debounce=False)
+            await self._run(query, self._seq, debounce=False, started=time.perf_counter())
 
     async def search_now(self) -> None:
         """Enter pressed: search at once, without waiting for the debounce."""
@@ -89,7 +91,8 @@ class SearchState:
             self._task.cancel()
         await self.retry()
 
-    async def _run(self, query: SearchQuery, seq: int, *, debounce: bool) -> None:
+    async def _run(self, query: SearchQuery, seq: int, *, debounce: bool, started: float) -> None:
+        """Search after the debounce; the usage event times it from the last keystroke (never the text)."""
         if debounce:
             await asyncio.sleep(self.debounce_seconds)
         client = self.ctx.client
@@ -106,6 +109,11 @@ class SearchState:
                 self.ctx, lambda: client.search_patients_by_birth_date(born, RESULT_LIMIT))
         if seq != self._seq:
             return  # a newer keystroke owns the screen now
+        if problem is None:
+            self.ctx.event("search", duration_ms=elapsed_ms(started), outcome="success", kind=str(query.kind),
+                           result_count=len(result))
+        else:
+            self.ctx.event("search", duration_ms=elapsed_ms(started), outcome="failure", kind=str(query.kind))
         if problem is not None:
             self.problem = problem
             self.status = Status.ERROR  # earlier results stay visible, marked as old

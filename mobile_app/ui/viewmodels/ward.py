@@ -14,12 +14,16 @@ from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, guarded
 
 
 def marked(beds: list[WardBed], markers: WardMarkers | None) -> list[WardBed]:
-    """The beds with their markers (new results, NEWS2); without an answer, none is marked."""
+    """The beds with their markers (new results, NEWS2, ward note); without an answer, none is marked."""
     if markers is None:
         return list(beds)
+    def note(patient_id: str) -> str | None:
+        found = markers.ward_notes.get(patient_id)
+        return found.text if found else None
+
     return [bed.model_copy(update={"has_new_results": bed.patient.id in markers.unsigned,
-                                   "news2": markers.news2.get(bed.patient.id)}) if bed.patient else bed
-            for bed in beds]
+                                   "news2": markers.news2.get(bed.patient.id), "ward_note": note(bed.patient.id)})
+            if bed.patient else bed for bed in beds]
 
 
 @ft.observable

@@ -4,6 +4,7 @@ notes. Every write goes through the outbox, so none is lost on bad Wi-Fi and non
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,7 +25,36 @@ from mobile_app.domain.writing import (
 from mobile_app.epj.errors import InputRejected
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ItemState, OutboxError, OutboxItem, Reason
-from mobile_app.ui.viewmodels.base import AppContext, Problem, guarded
+from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms, guarded
+
+# The usage log's name for each kind of write.
+USAGE_NOTE_TYPES = {"note": "journal_note", "own-note": "own_note", "ward-note": "ward_note", "message": "message"}
+_DELIVERY = {ItemState.SENT: "direct", ItemState.FAILED: "failed"}  # anything else is queued
+
+
+def log_created(ctx: AppContext, item: OutboxItem, started: float) -> None:
+    """The usage event of a saved write: sent at once (direct), waiting (queued) or refused (failed)."""
+    ctx.event("note_created", duration_ms=elapsed_ms(started), patient_id=item.patient_id,
+              delivery=_DELIVERY.get(item.state, "queued"), note_type=USAGE_NOTE_TYPES.get(item.kind, "journal_note"))
+
+
+def watch_deliveries(ctx: AppContext, outbox: Outbox) -> Callable[[], None]:
+    """Log ``note_delivered`` when a write that waited (more than one try) reaches the EPJ, also
+    after a restart. Returns the function that stops watching."""
+    waiting: set[str] = set()
+
+    def changed(items: list[OutboxItem]) -> None:
+        for item in items:
+            if item.state is not ItemState.SENT:
+                waiting.add(item.id)
+            elif item.id in waiting:
+                waiting.discard(item.id)
+                if item.attempts > 1:
+                    took = max(0.0, (item.updated - item.created).total_seconds() * 1000)
+                    ctx.event("note_delivered", duration_ms=took, patient_id=item.patient_id,
+                              note_type=USAGE_NOTE_TYPES.get(item.kind, "journal_note"), attempts=item.attempts)
+
+    return outbox.on_change(changed)
 
 
 def input_problem(draft: WriteDraft) -> Problem | None:
@@ -138,6 +168,7 @@ class NoteEditorState:
         if self.problem is not None:
             return None
         self.busy = True
+        started = time.perf_counter()
         try:
             if self.saved is not None and self.saved.pending:
                 item = await self.outbox.edit(self.saved.id, draft)
@@ -151,6 +182,7 @@ class NoteEditorState:
             return None
         finally:
             self.busy = False
+        log_created(self.ctx, item, started)
         self.client_id = item.id
         self.saved = item
         return item
@@ -196,11 +228,13 @@ class PatientNotesState:
         self.problem = input_problem(draft)
         if self.problem is not None:
             return False
+        started = time.perf_counter()
         try:
             item = await self.outbox.submit(draft)
         except (InputRejected, OutboxError):
             self.problem = Problem("write.not_changeable", retryable=False)
             return False
+        log_created(self.ctx, item, started)
         if item.state is ItemState.SENT and item.result is not None and item.result.note is not None:
             self._set(item.result.note)
             self.editing = None
