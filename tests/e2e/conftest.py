@@ -61,6 +61,7 @@ class RunningApp:
         origin = self.epj_url.removesuffix("/fhir")
         response = httpx.get(f"{origin}/v1/logs/export", timeout=10)
         response.raise_for_status()
+        self.usage_dir.mkdir(parents=True, exist_ok=True)  # (logging may be off: nothing was written)
         path = self.usage_dir / "collected.jsonl"
         path.write_text(response.text, encoding="utf-8")
         return path
@@ -81,7 +82,7 @@ def start_app(db: Path, *extra: str) -> RunningApp:
     env = {**os.environ, "FLET_FORCE_WEB_SERVER": "1", "FLET_WEB_NO_CDN": "1",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "VISITT_USAGE_DIR": str(usage_dir),
            "VISITT_USAGE_KEY": USAGE_KEY, "VISITT_USAGE_BATCH_SECONDS": "1"}
-    for name in ("VISITT_USAGE_CONFIG", "VISITT_USAGE_COLLECTOR", "VISITT_USAGE_KEY_FILE", "VISITT_USAGE_ENABLED"):
+    for name in ("VISITT_USAGE_CONFIG", "VISITT_USAGE_COLLECTOR", "VISITT_USAGE_KEY_FILE"):
         env.pop(name, None)  # the developer's own evaluation settings do not apply here
     process = subprocess.Popen(
         [sys.executable, "-m", "visitt", "--web", "--port", str(port), "--db", str(db), *extra],
