@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="check for notifications this often while the app is in use (default 30)")
     parser.add_argument("--no-usage-log", action="store_true",
                         help="record no usage events (otherwise see the README's usage section)")
+    parser.add_argument("--sus-after-sessions", type=int, default=5, metavar="N",
+                        help="offer the usability questionnaire (SUS) after every N sessions, at most once in "
+                             "30 days (default 5; 0: never)")
     mock = parser.add_argument_group("embedded mock EPJ")
     mock.add_argument("--db", type=Path, default=None, help="mock EPJ database (default: user data dir)")
     mock.add_argument("--patients", type=int, default=300, help="patients to seed on first run")
@@ -115,8 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     from mobile_app.ui.app import AppConfig, main_for
 
     usage = _usage_log(args, epj_url)
+    from mobile_app.services.usage import SusSchedule
+
+    sus = SusSchedule.in_directory(usage.config.directory, every_sessions=args.sus_after_sessions) \
+        if usage.enabled and args.sus_after_sessions > 0 else None
     config = AppConfig(epj_url=epj_url, lang=args.lang, idle_seconds=args.idle_timeout,
-                       poll_seconds=max(1.0, args.poll_seconds), usage=usage, started=started)
+                       poll_seconds=max(1.0, args.poll_seconds), usage=usage, started=started,
+                       sus_schedule=sus)
     web = args.web
     if not web:
         reason = _desktop_available()

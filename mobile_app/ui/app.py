@@ -15,7 +15,7 @@ from mobile_app.scanning import wristband_texts
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.token_store import TokenStore, default_token_store
-from mobile_app.services.usage import UsageLog
+from mobile_app.services.usage import SusSchedule, UsageLog
 from mobile_app.ui import theme
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.lock import LockScreen
@@ -28,6 +28,7 @@ from mobile_app.ui.screens.outbox import OutboxScreen
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.screens.scan import ScanScreen
 from mobile_app.ui.screens.search import SearchScreen
+from mobile_app.ui.screens.sus import SusScreen
 from mobile_app.ui.screens.trend import TrendScreen
 from mobile_app.ui.screens.ward import WardScreen
 from mobile_app.ui.viewmodels.app_state import TAB_ORDER, AppState, Screen, Tab
@@ -35,6 +36,7 @@ from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.messages import ComposeState, MessagesState
 from mobile_app.ui.viewmodels.notifications import DEFAULT_POLL_SECONDS
 from mobile_app.ui.viewmodels.scan import ScanState
+from mobile_app.ui.viewmodels.sus import SusState
 from mobile_app.ui.viewmodels.trend import TrendState
 from mobile_app.ui.viewmodels.writing import NoteEditorState, OutboxState
 
@@ -46,6 +48,7 @@ class AppConfig:
     idle_seconds: float = 300.0
     poll_seconds: float = DEFAULT_POLL_SECONDS  # how often notifications are checked in the foreground
     usage: UsageLog | None = None  # the evaluators' usage log, shared by every session of this process
+    sus_schedule: SusSchedule | None = None  # when to offer the usability questionnaire (None: never)
     started: float = field(default_factory=time.perf_counter)  # when the process began (app_start's duration)
 
 
@@ -62,7 +65,7 @@ def build_state(config: AppConfig, token_store: TokenStore | None = None) -> App
     session = Session(client, token_store or default_token_store(), idle_seconds=config.idle_seconds)
     outbox = Outbox.for_client(client)
     return AppState(AppContext(client=client, session=session, outbox=outbox, usage=config.usage),
-                    decode_image=wristband_texts, poll_seconds=config.poll_seconds)
+                    decode_image=wristband_texts, poll_seconds=config.poll_seconds, sus_schedule=config.sus_schedule)
 
 
 @ft.component
@@ -228,6 +231,8 @@ def _screen(state: AppState, screen: Screen, t: Messages) -> tuple[str, ft.Contr
         return t("outbox.title"), OutboxScreen(state, screen, t)
     if isinstance(screen, TrendState):
         return t("trend.title"), TrendScreen(state, screen, t)
+    if isinstance(screen, SusState):
+        return t("sus.title"), SusScreen(state, screen, t)
     return t("pt.title"), PatientScreen(state, screen, t)
 
 

@@ -15,7 +15,7 @@ from mobile_app.epj.errors import Offline, WrongCredentials
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_store import MemoryOutboxStore
 from mobile_app.services.session import Session
-from mobile_app.services.usage import UsageConfig, UsageLog
+from mobile_app.services.usage import SusSchedule, UsageConfig, UsageLog
 from mobile_app.ui.viewmodels.app_state import AppState, Tab
 from mobile_app.ui.viewmodels.base import AppContext
 from tests.app.fakes import FakeClient
@@ -158,3 +158,36 @@ async def test_offline_and_back_errors_lock_unlock_and_logout(app: AppState, usa
     assert len(end) == 1 and attrs(end[0]) == {"reason": "logout"}
     session_id = named(found, "login")[-1]["session_id"]
     assert end[0]["session_id"] == session_id
+
+
+async def test_the_questionnaire_is_offered_after_sessions_answered_and_dismissed(
+        client: FakeClient, session: Session, usage: UsageLog, tmp_path: Path) -> None:
+    schedule = SusSchedule.in_directory(tmp_path / "sus", every_sessions=2, min_days_between=0)
+    app = AppState(AppContext(client=client, session=session, usage=usage),  # type: ignore[arg-type]
+                   sus_schedule=schedule)
+    await log_in(app)
+    assert not app.sus_offer  # no session completed yet
+    await app.logout()
+    await log_in(app)
+    assert not app.sus_offer  # one of two
+    await app.logout()
+    await log_in(app)
+    assert app.sus_offer
+    sus = app.open_sus()
+    assert not app.sus_offer and app.stack[-1] is sus
+    for index in range(10):
+        sus.answer(index, 5 if index % 2 == 0 else 1)
+    assert sus.submit() == 100.0
+    await app.logout()
+    await log_in(app)
+    await app.logout()
+    await log_in(app)
+    assert app.sus_offer
+    app.dismiss_sus_offer()
+    assert not app.sus_offer
+    found = records(usage)
+    assert [r["event"] for r in found if r["event"].startswith("sus_")] == [
+        "sus_offered", "sus_submitted", "sus_offered", "sus_dismissed"]
+    submitted = named(found, "sus_submitted")[0]
+    assert attrs(submitted)["score"] == 100.0 and attrs(submitted)["q2"] == 1
+    assert "sus_questionnaire" in [attrs(r)["screen"] for r in named(found, "screen_shown")]

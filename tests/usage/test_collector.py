@@ -128,7 +128,8 @@ def test_nothing_is_lost_or_duplicated_under_faults(make_log: MakeLog, collector
     set_faults(collector, path_prefix="/v1/logs", methods=["POST"], **faults)
     usage = make_log(key=KEY, collector_url=collector.url, batch_max_records=50)
     _send_and_check(usage, collector)
-    assert usage.stats().batches_sent == 9
+    stats = usage.stats()  # 450 records in batches of at most 50 (a slow machine may cut one early by time)
+    assert stats.batches_sent == stats.batches_spooled >= 9
 
 
 def test_batches_left_unsent_are_delivered_after_a_restart(make_log: MakeLog, collector: Server,

@@ -10,6 +10,7 @@ from mobile_app.services.usage.log import Timing, UsageLog, UsageStats
 from mobile_app.services.usage.records import Pseudonymizer
 from mobile_app.services.usage.registry import EVENTS, EventRejected, EventSpec, error_type
 from mobile_app.services.usage.sus import SUS_ITEMS_EN, sus_score
+from mobile_app.services.usage.sus_schedule import SusSchedule
 
 __all__ = [
     "EVENTS",
@@ -17,6 +18,7 @@ __all__ = [
     "EventRejected",
     "EventSpec",
     "Pseudonymizer",
+    "SusSchedule",
     "Timing",
     "UsageConfig",
     "UsageLog",

@@ -9,6 +9,7 @@ from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components import states
 from mobile_app.ui.components.patient import patient_row
+from mobile_app.ui.components.sus_offer import sus_offer_card
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import Status
@@ -32,6 +33,16 @@ def MyPatientsScreen(app: AppState, my: MyPatientsState, t: Messages) -> ft.Cont
     body = states.status_block(
         t, loading=my.status is Status.LOADING, has_data=my.fetched_at is not None, fetched_at=my.fetched_at,
         problem=my.problem if my.status is Status.ERROR else None, on_retry=refresh)
+    async def answer_sus() -> None:
+        app.touch()
+        app.open_sus()
+
+    async def dismiss_sus() -> None:
+        app.touch()
+        app.dismiss_sus_offer()
+
+    if app.sus_offer:  # the evaluators' questionnaire, easy to say no to
+        body.insert(0, sus_offer_card(t, answer_sus, dismiss_sus))
     if my.fetched_at is not None:
         body.append(states.section(t("my.in_care")))
         if my.in_care:

@@ -20,6 +20,7 @@ from mobile_app.domain.writing import NoteDraft
 from mobile_app.epj.errors import AuthError
 from mobile_app.services.outbox_items import OutboxItem
 from mobile_app.services.session import Phase
+from mobile_app.services.usage import SusSchedule
 from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms
 from mobile_app.ui.viewmodels.labs import LabSeen, LabState
 from mobile_app.ui.viewmodels.login import LockState, LoginState
@@ -29,15 +30,17 @@ from mobile_app.ui.viewmodels.notifications import DEFAULT_POLL_SECONDS, Notific
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.scan import ImageDecoder, ScanState, is_gs1_payload
 from mobile_app.ui.viewmodels.search import SearchState
+from mobile_app.ui.viewmodels.sus import SusState, dismiss_offer, offer_if_due
 from mobile_app.ui.viewmodels.trend import TrendState
 from mobile_app.ui.viewmodels.ward import WardState
 from mobile_app.ui.viewmodels.writing import NoteEditorState, OutboxState, PatientNotesState, watch_deliveries
 
-Screen = PatientState | ScanState | NoteEditorState | MessagesState | ComposeState | OutboxState | TrendState
+Screen = (PatientState | ScanState | NoteEditorState | MessagesState | ComposeState | OutboxState | TrendState
+          | SusState)
 # The usage log's name of each tab and each screen pushed over it.
 TAB_SCREENS = {"my": "my_patients", "ward": "ward_list", "search": "search", "notifications": "notifications"}
 PUSHED_SCREENS: dict[type, str] = {NoteEditorState: "note_editor", MessagesState: "messages", ComposeState: "messages",
-                                   OutboxState: "outbox", ScanState: "scan"}
+                                   OutboxState: "outbox", ScanState: "scan", SusState: "sus_questionnaire"}
 
 
 def screen_clear(screen: Screen) -> None:
@@ -78,6 +81,7 @@ class AppState:
     ctx: AppContext
     decode_image: ImageDecoder | None = None
     poll_seconds: float = DEFAULT_POLL_SECONDS  # how often the notification centre asks for news
+    sus_schedule: SusSchedule | None = None  # when to offer the usability questionnaire (None: never)
     phase: Phase = Phase.LOGGED_OUT
     tab: Tab = Tab.MY_PATIENTS
     stack: list[Screen] = field(default_factory=list)
@@ -96,6 +100,7 @@ class AppState:
     notifications: NotificationsState = field(init=False)
     _locked_at: float | None = None  # perf_counter when the app locked (the unlock event's duration)
     _usage_session: bool = False  # a usage session runs for the logged-in user
+    sus_offer: bool = False  # the questionnaire's offer card shows on the home screen
 
     def __repr__(self) -> str:  # no patient data, and cheap
         return f"AppState(phase={self.phase.value}, tab={self.tab.value}, screens={len(self.stack)})"
@@ -151,6 +156,7 @@ class AppState:
             self.ctx.event("login", duration_ms=self.login.took_ms, outcome="success")
             self.ctx.event("screen_shown", duration_ms=elapsed_ms(started), screen="my_patients", cached=False,
                            outcome="success" if self.my.in_care or self.my.recent else "empty")
+            self.sus_offer = offer_if_due(self.ctx, self.sus_schedule)
 
     def _start_usage_session(self) -> None:
         """A new usage session (random id) with the user's role and home ward; never their name."""
@@ -163,7 +169,20 @@ class AppState:
     def _end_usage_session(self, reason: str) -> None:
         if self.ctx.usage is not None and self._usage_session:
             self.ctx.usage.end_session(reason)
+            if self.sus_schedule is not None:
+                self.sus_schedule.session_completed()
         self._usage_session = False
+
+    def open_sus(self) -> SusState:
+        """The usability questionnaire, from its offer card."""
+        self.sus_offer = False
+        screen = SusState(self.ctx, self.sus_schedule)
+        self._push(screen)
+        return screen
+
+    def dismiss_sus_offer(self) -> None:
+        self.sus_offer = False
+        dismiss_offer(self.ctx, self.sus_schedule)
 
     async def enter_home(self) -> None:
         await asyncio.gather(self.my.refresh(), self.ward.load())
@@ -239,6 +258,7 @@ class AppState:
         self._fresh_screens()
         self.login = LoginState(self.ctx)
         self.lock = LockState(self.ctx)
+        self.sus_offer = False
         self.phase = Phase.LOGGED_OUT
 
     def app_exit(self) -> None:
