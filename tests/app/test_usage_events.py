@@ -191,3 +191,18 @@ async def test_the_questionnaire_is_offered_after_sessions_answered_and_dismisse
     submitted = named(found, "sus_submitted")[0]
     assert attrs(submitted)["score"] == 100.0 and attrs(submitted)["q2"] == 1
     assert "sus_questionnaire" in [attrs(r)["screen"] for r in named(found, "screen_shown")]
+
+
+async def test_leaving_the_scan_screen_without_a_scan_is_a_cancelled_scan(app: AppState, usage: UsageLog) -> None:
+    await log_in(app)
+    app.select_tab(Tab.SEARCH)
+    app.open_scan()
+    assert app.back()
+    scan = app.open_scan()
+    scan.camera_on = True
+    app.select_tab(Tab.WARD)
+    await app.scanned(GS1_DATAMATRIX, "scanner")  # a scan that finds its patient is not cancelled after
+    app.select_tab(Tab.SEARCH)
+    scans = named(records(usage), "scan")
+    assert [(r["outcome"], attrs(r)["source"]) for r in scans] == [
+        ("cancelled", "scanner"), ("cancelled", "camera"), ("success", "scanner")]

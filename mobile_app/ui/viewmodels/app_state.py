@@ -274,6 +274,9 @@ class AppState:
 
     def select_tab(self, tab: Tab) -> None:
         self._typing = False
+        for screen in self.stack:
+            if isinstance(screen, ScanState):
+                screen.left()
         self.stack = []
         self.tab = tab
         self.ctx.event("screen_shown", duration_ms=0.0, outcome="success", screen=TAB_SCREENS[tab.value],
@@ -442,6 +445,8 @@ class AppState:
         if isinstance(top, PatientState) and top.document_id is not None:
             top.open_document(None)
             return True
+        if isinstance(top, ScanState):
+            top.left()
         self.stack = self.stack[:-1]
         return True
 

@@ -86,6 +86,7 @@ class ScanState:
     camera_on: bool = False
     _started: float = field(default_factory=time.perf_counter)  # screen opened, or the last scan ended
     _payload: WristbandPayload | None = None  # what the last scan read (for the usage event)
+    _ended: bool = False  # a scan on this screen has been logged (leaving it is then no cancellation)
 
     def set_manual(self, text: str) -> None:
         self.manual = text
@@ -169,6 +170,14 @@ class ScanState:
                                       "other")
         self.ctx.event("scan", duration_ms=elapsed_ms(self._started), outcome=outcome, **attributes)
         self._started = time.perf_counter()
+        self._ended = True
+
+    def left(self) -> None:
+        """The user left the scan screen: without any scan, that is a cancelled scan."""
+        if not self._ended:
+            self._ended = True
+            self.ctx.event("scan", duration_ms=elapsed_ms(self._started), outcome="cancelled",
+                           source="camera" if self.camera_on else "scanner")
 
     async def _lookup(self, raw: str, source: str) -> PatientSummary | None:
         self.source = source
