@@ -182,7 +182,12 @@ class SeedFacts:
     med_beds: int
 
 
-def _patient_name(resource: dict[str, Any]) -> str:
+def fnr(patient: dict[str, Any]) -> str:
+    """A seeded patient's fødselsnummer or D-number."""
+    return str(next(i["value"] for i in patient["identifier"] if i["system"].endswith(("4.1", "4.2"))))
+
+
+def patient_name(resource: dict[str, Any]) -> str:
     name = resource["name"][0]
     return " ".join([*name.get("given", []), name.get("family", "")]).strip()
 
@@ -207,7 +212,7 @@ def facts(seeded_db: Path) -> SeedFacts:
     def patient(pid: str) -> dict[str, Any]:
         body = rows("SELECT body FROM resources WHERE type='Patient' AND id=?", pid)[0][0]
         resource: dict[str, Any] = json.loads(body)
-        resource["display_name"] = _patient_name(resource)
+        resource["display_name"] = patient_name(resource)
         return resource
 
     med = [p for p in inpatients("ward-med") if p in flagged] or inpatients("ward-med")

@@ -11,6 +11,7 @@ from tests.conftest import copy_db
 from tests.e2e.conftest import (
     RunningApp,
     SeedFacts,
+    fnr,
     logged_in,
     login,
     open_app,
@@ -22,12 +23,6 @@ from tests.e2e.conftest import (
 )
 
 SEARCH = "Navn, fødselsnummer eller fødselsdato"
-
-
-def _fnr(patient: dict[str, object]) -> str:
-    identifiers = patient["identifier"]
-    assert isinstance(identifiers, list)
-    return str(next(i["value"] for i in identifiers if i["system"].endswith(("4.1", "4.2"))))
 
 
 def _search(page: Page, text: str) -> None:
@@ -62,7 +57,7 @@ def test_search_by_name(page: Page, facts: SeedFacts) -> None:
 
 def test_search_by_identifier_finds_exactly_the_patient(page: Page, facts: SeedFacts) -> None:
     logged_in(page)
-    _search(page, _fnr(facts.med_patient))
+    _search(page, fnr(facts.med_patient))
     expect(page.get_by_text("1 treff")).to_be_visible(timeout=10_000)
     expect(page.get_by_role("button", name=re.compile(facts.med_patient["display_name"]))).to_be_visible()
 
@@ -78,8 +73,8 @@ def test_search_by_birth_date(page: Page, facts: SeedFacts) -> None:
 
 def test_invalid_identifier_is_explained_inline(page: Page, facts: SeedFacts) -> None:
     logged_in(page)
-    fnr = _fnr(facts.med_patient)
-    wrong = fnr[:10] + str((int(fnr[10]) + 1) % 10)
+    number = fnr(facts.med_patient)
+    wrong = number[:10] + str((int(number[10]) + 1) % 10)
     _search(page, wrong)
     expect(page.get_by_role("textbox", name=SEARCH)).to_have_attribute(
         "aria-description", re.compile("Ugyldig fødselsnummer: andre kontrollsiffer stemmer ikke"), timeout=10_000)
@@ -89,10 +84,10 @@ def test_invalid_identifier_is_explained_inline(page: Page, facts: SeedFacts) ->
 def test_open_patient_shows_banner_and_critical_information(page: Page, facts: SeedFacts) -> None:
     logged_in(page)
     patient = facts.med_patient
-    _search(page, _fnr(patient))
+    _search(page, fnr(patient))
     page.get_by_role("button", name=re.compile(patient["display_name"])).click(timeout=10_000)
-    fnr = _fnr(patient)
-    expect(page.get_by_text(re.compile(f"{fnr[:6]} {fnr[6:]}"))).to_be_visible(timeout=10_000)
+    number = fnr(patient)
+    expect(page.get_by_text(re.compile(f"{number[:6]} {number[6:]}"))).to_be_visible(timeout=10_000)
     expect(page.get_by_role("tab", name="Oversikt")).to_be_visible()
     critical = page.get_by_role("button", name="Kritisk informasjon: trykk for detaljer")
     expect(critical).to_be_visible(timeout=10_000)
@@ -116,7 +111,7 @@ def test_ward_list_shows_the_wards_beds(page: Page, facts: SeedFacts) -> None:
 def test_break_the_glass_for_a_patient_on_another_ward(page: Page, facts: SeedFacts) -> None:
     logged_in(page)
     patient = facts.kir_patient
-    _search(page, _fnr(patient))
+    _search(page, fnr(patient))
     page.get_by_role("button", name=re.compile(patient["display_name"])).click(timeout=10_000)
     expect(page.get_by_text("Ingen tjenstlig tilgang")).to_be_visible(timeout=10_000)
     shot(page, "10-no-access")
@@ -134,7 +129,7 @@ def test_break_the_glass_for_a_patient_on_another_ward(page: Page, facts: SeedFa
 def test_logout_leaves_no_patient_on_screen(page: Page, facts: SeedFacts) -> None:
     logged_in(page)
     patient = facts.med_patient
-    _search(page, _fnr(patient))
+    _search(page, fnr(patient))
     page.get_by_role("button", name=re.compile(patient["display_name"])).click(timeout=10_000)
     expect(page.get_by_role("tab", name="Oversikt")).to_be_visible(timeout=10_000)
     tap_labelled(page, "Meny")
@@ -143,7 +138,7 @@ def test_logout_leaves_no_patient_on_screen(page: Page, facts: SeedFacts) -> Non
         timeout=10_000)
     text = visible_text(page)
     assert patient["display_name"] not in text
-    assert _fnr(patient)[:6] not in text
+    assert fnr(patient)[:6] not in text
     shot(page, "12-logged-out")
     # logging in again starts clean: no search, no open patient
     logged_in(page)

@@ -21,9 +21,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import copy_db
 from tests.e2e.conftest import (
+    fnr,
     free_port,
     logged_in,
     open_app,
+    patient_name,
     shot,
     start_app,
     tap_labelled,
@@ -33,15 +35,6 @@ from tests.e2e.conftest import (
 
 SEARCH = "Navn, fødselsnummer eller fødselsdato"
 FOLLOW = re.compile("Følg prøvesvar")
-
-
-def _fnr(patient: dict[str, Any]) -> str:
-    return str(next(i["value"] for i in patient["identifier"] if i["system"].endswith(("4.1", "4.2"))))
-
-
-def _name(patient: dict[str, Any]) -> str:
-    name = patient["name"][0]
-    return " ".join([*name.get("given", []), name.get("family", "")]).strip()
 
 
 @pytest.fixture(scope="session")
@@ -107,8 +100,8 @@ def select_tab(page: Page, name: str, tries: int = 4) -> None:
 
 def open_lab_tab(page: Page, patient: dict[str, Any]) -> None:
     page.get_by_role("tab", name="Søk").click()
-    type_into(page, SEARCH, _fnr(patient))
-    page.get_by_role("button", name=re.compile(_name(patient))).click(timeout=10_000)
+    type_into(page, SEARCH, fnr(patient))
+    page.get_by_role("button", name=re.compile(patient_name(patient))).click(timeout=10_000)
     wait_for_text(page, "Nåværende opphold")  # the overview has arrived: the tabs stay put now
     select_tab(page, "Lab")
     expect(page.get_by_role("switch", name=FOLLOW)).to_be_visible(timeout=10_000)

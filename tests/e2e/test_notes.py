@@ -7,7 +7,7 @@ import sqlite3
 import uuid
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import RunningApp, SeedFacts, logged_in, shot, type_into
 
@@ -84,3 +84,30 @@ def test_a_note_written_offline_waits_then_is_sent_once(page: Page, app_server: 
     expect(page.get_by_text(re.compile(r"Sendt kl\. \d\d:\d\d"))).to_be_visible(timeout=30_000)
     shot(page, "43-outbox-sent")
     assert _copies(app_server, marker) == 1
+
+
+def _showing(page: Page, text: str) -> Locator:
+    """Text on screen, either as a text node or inside a group's accessible name (Flutter merges them)."""
+    return page.get_by_text(text).or_(page.get_by_label(re.compile(re.escape(text)))).first
+
+
+def test_a_ward_note_shows_on_the_overview_and_in_the_ward_list(page: Page, facts: SeedFacts) -> None:
+    logged_in(page)
+    _open_med_patient(page, facts)
+    page.get_by_role("tab", name="Notater").click()
+    page.get_by_role("button", name="Endre sengepostmerknad").click(timeout=10_000)
+    marker = f"Fallfare, bruker rullator {uuid.uuid4().hex[:4]}"
+    type_into(page, "Sengepostmerknad", marker)
+    page.get_by_role("button", name="Lagre").click()
+    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
+    page.get_by_role("tab", name="Oversikt").click()
+    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
+    shot(page, "44-ward-note-on-overview")
+    page.locator('flt-semantics[aria-label="Tilbake"]').first.click()
+    page.get_by_role("tab", name="Sengepost").click()
+    page.locator('flt-semantics[aria-label="Oppdater"]').first.click()
+    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
+    page.mouse.move(195, 500)
+    page.mouse.wheel(0, 520)  # down to the patient's bed, for the screenshot
+    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
+    shot(page, "45-ward-note-in-ward-list")
