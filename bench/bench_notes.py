@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import keyring
-import keyring.backend
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -29,24 +28,7 @@ from mobile_app.services.outbox_items import ItemState
 from mobile_app.services.outbox_store import EncryptedOutboxStore
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.faults import FaultSettings
-
-
-class ProcessKeyring(keyring.backend.KeyringBackend):
-    """A keyring in this process, so the bench needs no desktop secret service."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
+from tests.memory_keyring import MemoryKeyring
 
 
 def percentiles(seconds: list[float]) -> str:
@@ -95,7 +77,7 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=50)
     parser.add_argument("--patients", type=int, default=300)
     args = parser.parse_args()
-    keyring.set_keyring(ProcessKeyring())
+    keyring.set_keyring(MemoryKeyring())
     print(f"Sign and send -> confirmed, {args.notes} signed notes through the encrypted outbox")
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -35,6 +36,7 @@ from mobile_app.ui.viewmodels.app_state import TAB_ORDER, AppState, Screen, Tab
 from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.messages import ComposeState, MessagesState
 from mobile_app.ui.viewmodels.notifications import DEFAULT_POLL_SECONDS
+from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.scan import ScanState
 from mobile_app.ui.viewmodels.sus import SusState
 from mobile_app.ui.viewmodels.trend import TrendState
@@ -217,23 +219,23 @@ def _destination(state: AppState, tab: Tab, label: str) -> ft.NavigationBarDesti
                                        label=label)
 
 
+# Each screen pushed over the tabs: its title's message key and its component (by the state's type).
+_SCREENS: dict[type, tuple[str, Callable[..., ft.Control]]] = {
+    ScanState: ("scan.title", ScanScreen),
+    NoteEditorState: ("note.title_screen", NoteEditorScreen),
+    MessagesState: ("messages.title", MessagesScreen),
+    ComposeState: ("messages.new", ComposeScreen),
+    OutboxState: ("outbox.title", OutboxScreen),
+    TrendState: ("trend.title", TrendScreen),
+    SusState: ("sus.title", SusScreen),
+    PatientState: ("pt.title", PatientScreen),
+}
+
+
 def _screen(state: AppState, screen: Screen, t: Messages) -> tuple[str, ft.Control]:
     """The title and content of a screen pushed over the tabs."""
-    if isinstance(screen, ScanState):
-        return t("scan.title"), ScanScreen(state, screen, t)
-    if isinstance(screen, NoteEditorState):
-        return t("note.title_screen"), NoteEditorScreen(state, screen, t)
-    if isinstance(screen, MessagesState):
-        return t("messages.title"), MessagesScreen(state, screen, t)
-    if isinstance(screen, ComposeState):
-        return t("messages.new"), ComposeScreen(state, screen, t)
-    if isinstance(screen, OutboxState):
-        return t("outbox.title"), OutboxScreen(state, screen, t)
-    if isinstance(screen, TrendState):
-        return t("trend.title"), TrendScreen(state, screen, t)
-    if isinstance(screen, SusState):
-        return t("sus.title"), SusScreen(state, screen, t)
-    return t("pt.title"), PatientScreen(state, screen, t)
+    title, component = _SCREENS[type(screen)]
+    return t(title), component(state, screen, t)
 
 
 def _pushed_view(state: AppState, t: Messages, index: int, title: str, content: ft.Control) -> ft.View:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keyring
-import keyring.backend
 import pytest
 
 from mobile_app.epj.errors import AccountLocked, Offline, ServerError
@@ -12,6 +11,7 @@ from mobile_app.services.token_store import KeyringTokenStore, MemoryTokenStore,
 from mobile_app.ui.viewmodels.app_state import AppState, Tab
 from tests.app.conftest import Clock
 from tests.app.fakes import FakeClient
+from tests.memory_keyring import MemoryKeyring
 
 
 async def login(app: AppState, username: str = "lege1", pin: str = "1234") -> None:
@@ -126,20 +126,6 @@ async def test_token_is_kept_in_the_token_store_and_removed_on_logout(session: S
     assert store.load() is None
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
 
 
 async def test_keyring_store_round_trip_and_restore_after_restart(clock: Clock) -> None:

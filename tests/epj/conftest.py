@@ -71,7 +71,8 @@ class SeedData:
         return str(next(i["value"] for i in practitioner["identifier"] if i["system"].endswith("username")))
 
 
-def _serve(db: Path, **config: Any) -> Iterator[Server]:
+def serve(db: Path, **config: Any) -> Iterator[Server]:
+    """A mock EPJ on ``db`` for a fixture to yield from; stopped afterwards."""
     server = start_server(db, **config)
     yield server
     server.running.stop()
@@ -86,16 +87,17 @@ def seed(seeded_db: Path) -> SeedData:
 @pytest.fixture(scope="module")
 def epj_server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server per module for tests that only read (or whose writes touch nobody else)."""
-    yield from _serve(copy_db(seeded_db, tmp_path_factory.mktemp("epj") / "epj.sqlite3"))
+    yield from serve(copy_db(seeded_db, tmp_path_factory.mktemp("epj") / "epj.sqlite3"))
 
 
 @pytest.fixture
 def fresh_server(seeded_db: Path, tmp_path: Path) -> Iterator[Server]:
     """A server of its own, for tests that grant access or keep lists."""
-    yield from _serve(copy_db(seeded_db, tmp_path / "epj.sqlite3"))
+    yield from serve(copy_db(seeded_db, tmp_path / "epj.sqlite3"))
 
 
-async def _logins(server: Server) -> AsyncIterator[Login]:
+async def logins_to(server: Server) -> AsyncIterator[Login]:
+    """A fixture's ``log_in(username)``: EPJ clients logged in to ``server``, closed afterwards."""
     clients: list[EpjClient] = []
 
     async def log_in(username: str, pin: str = PIN) -> Session:
@@ -111,14 +113,14 @@ async def _logins(server: Server) -> AsyncIterator[Login]:
 @pytest_asyncio.fixture
 async def login(epj_server: Server) -> AsyncIterator[Login]:
     """Log in to the shared server: ``session = await login("lege1")``."""
-    async for log_in in _logins(epj_server):
+    async for log_in in logins_to(epj_server):
         yield log_in
 
 
 @pytest_asyncio.fixture
 async def fresh_login(fresh_server: Server) -> AsyncIterator[Login]:
     """Log in to a server of this test's own."""
-    async for log_in in _logins(fresh_server):
+    async for log_in in logins_to(fresh_server):
         yield log_in
 
 

@@ -11,18 +11,19 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-import respx
 
 from mobile_app.domain.models import Practitioner
-from mobile_app.epj.client import EpjClient
 from mock_epj.seed.labs import ANALYTES, interpret
 from mock_epj.store import Store
 from tests.conftest import copy_db
-from tests.epj.conftest import PIN, Login, SeedData, Session
-from tests.epj.mocked import BASE, TOKEN
-from tests.mock_epj.conftest import Server, start_server
+from tests.epj import conftest as epj_fixtures
+from tests.epj.conftest import Login, SeedData, Session, logins_to, serve
+from tests.mock_epj.conftest import Server
 
 EXTRA_RESULTS = 2000
+
+# The EPJ tests' fixtures, for the lab tests too: the seed's facts, mocked HTTP and a client on it.
+seed, api, client = epj_fixtures.seed, epj_fixtures.api, epj_fixtures.client
 
 
 def long_history(patient_id: str, count: int, now: datetime, seed: int = 7) -> list[dict[str, Any]]:
@@ -62,11 +63,6 @@ def add_long_history(db: Path, patient_id: str, count: int = EXTRA_RESULTS) -> N
 
 
 @pytest.fixture(scope="session")
-def seed(seeded_db: Path) -> SeedData:
-    return SeedData(seeded_db)
-
-
-@pytest.fixture(scope="session")
 def ward_patients(seed: SeedData) -> list[str]:
     """Ward-med inpatients (lege1 and spl1 have a care relation to them), in a stable order."""
     return sorted(stay["subject"]["reference"].split("/")[1] for stay in seed.stays_on("ward-med"))
@@ -77,49 +73,29 @@ def long_patient(ward_patients: list[str]) -> str:
     return ward_patients[0]
 
 
-def _serve(db: Path) -> Iterator[Server]:
-    server = start_server(db)
-    yield server
-    server.running.stop()
-    server.epj.labs.stop()
-
-
 @pytest.fixture(scope="module")
 def lab_server(seeded_db: Path, long_patient: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server per module, with the long history, for tests that only read."""
     db = copy_db(seeded_db, tmp_path_factory.mktemp("labs") / "epj.sqlite3")
     add_long_history(db, long_patient)
-    yield from _serve(db)
+    yield from serve(db)
 
 
 @pytest.fixture
 def write_server(seeded_db: Path, tmp_path: Path) -> Iterator[Server]:
     """A server of this test's own, for signing, following and notifications."""
-    yield from _serve(copy_db(seeded_db, tmp_path / "epj.sqlite3"))
-
-
-async def _logins(server: Server) -> AsyncIterator[Login]:
-    clients: list[EpjClient] = []
-
-    async def log_in(username: str, pin: str = PIN) -> Session:
-        client = EpjClient(server.fhir)
-        clients.append(client)
-        return Session(client, await client.login(username, pin))
-
-    yield log_in
-    for client in clients:
-        await client.aclose()
+    yield from serve(copy_db(seeded_db, tmp_path / "epj.sqlite3"))
 
 
 @pytest_asyncio.fixture
 async def reader(lab_server: Server) -> AsyncIterator[Login]:
-    async for log_in in _logins(lab_server):
+    async for log_in in logins_to(lab_server):
         yield log_in
 
 
 @pytest_asyncio.fixture
 async def writer(write_server: Server) -> AsyncIterator[Login]:
-    async for log_in in _logins(write_server):
+    async for log_in in logins_to(write_server):
         yield log_in
 
 
@@ -127,15 +103,3 @@ def practitioner(session: Session) -> Practitioner:
     return Practitioner(id=session.practitioner_id, name=session.login.name, role=session.login.role)
 
 
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as router:
-        yield router
-
-
-@pytest_asyncio.fixture
-async def client(api: respx.MockRouter) -> AsyncIterator[EpjClient]:
-    client = EpjClient(BASE, timeout=2)
-    client.set_token(TOKEN)
-    yield client
-    await client.aclose()

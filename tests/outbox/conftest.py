@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import keyring
-import keyring.backend
 import pytest
 import pytest_asyncio
 
@@ -26,28 +25,13 @@ from mobile_app.services.outbox_store import EncryptedOutboxStore
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.server import RunningServer
 from tests.conftest import copy_db
+from tests.memory_keyring import MemoryKeyring
 from tests.mock_epj.conftest import Server, start_server
 
 PIN = "1234"
 FAST = Backoff(first=0.05, cap=0.2)  # the same rules, in milliseconds
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A secure store that lives in this process: what the outbox puts in the keyring."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from mobile_app.epj.write_mapping import NOTE_KEY, URI
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ClientDelivery, ItemState, OutboxItem, Reason
 from mobile_app.services.outbox_store import EncryptedOutboxStore
-from tests.outbox.conftest import FAST, Epj, MemoryKeyring, delivered, outbox_for
+from tests.memory_keyring import MemoryKeyring
+from tests.outbox.conftest import FAST, Epj, delivered, outbox_for
 
 
 def signed_note(author: str, patient: str, text: str = "Sign and send: pasienten er i bedring.") -> NoteDraft:

@@ -20,7 +20,7 @@ from mobile_app.services.outbox_store import (
     StorageFailed,
     write_atomically,
 )
-from tests.outbox.conftest import MemoryKeyring
+from tests.memory_keyring import MemoryKeyring
 
 ME, OTHER = "prac-001", "prac-002"
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)

@@ -110,6 +110,12 @@ def log_error(ctx: AppContext, error: BaseException, screen: str | None = None) 
         ctx.event("error", type=error_type(error), screen=screen)
 
 
+def log_failure(ctx: AppContext, error: EpjError, screen: str | None = None) -> None:
+    """An EPJ call failed: log the error's type, and whether the EPJ could be reached at all."""
+    log_error(ctx, error, screen)
+    ctx.reachable(not isinstance(error, Offline | Unavailable | TimedOut))
+
+
 async def guarded(ctx: AppContext, action: Callable[[], Awaitable[Any]]) -> tuple[Any, Problem | None]:
     """Run an EPJ call; auth failures end the session, other errors become a Problem."""
     try:
@@ -119,8 +125,7 @@ async def guarded(ctx: AppContext, action: Callable[[], Awaitable[Any]]) -> tupl
         ctx.on_auth_error(error)
         return None, Problem("login.expired", retryable=False)
     except EpjError as error:
-        log_error(ctx, error)
-        ctx.reachable(not isinstance(error, Offline | Unavailable | TimedOut))
+        log_failure(ctx, error)
         return None, problem_for(error)
     ctx.reachable(True)
     return result, None

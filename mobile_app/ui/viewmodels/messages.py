@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,11 +10,10 @@ import flet as ft
 
 from mobile_app.domain.models import Colleague, Message
 from mobile_app.domain.writing import MessageDraft
-from mobile_app.epj.errors import InputRejected
 from mobile_app.services.outbox import Outbox
-from mobile_app.services.outbox_items import ItemState, OutboxError, OutboxItem
+from mobile_app.services.outbox_items import ItemState, OutboxItem
 from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, guarded
-from mobile_app.ui.viewmodels.writing import input_problem, item_problem, log_created
+from mobile_app.ui.viewmodels.writing import input_problem, item_problem, submit_logged
 
 SEARCH_DEBOUNCE = 0.2
 
@@ -131,13 +129,9 @@ class ComposeState:
         self.problem = input_problem(draft)
         if self.problem is not None:
             return None
-        started = time.perf_counter()
-        try:
-            item = await self.outbox.submit(draft)
-        except (InputRejected, OutboxError):
-            self.problem = Problem("write.not_changeable", retryable=False)
+        item, self.problem = await submit_logged(self.ctx, self.outbox, draft)
+        if item is None:
             return None
-        log_created(self.ctx, item, started)
         if item.state is ItemState.FAILED:
             self.problem = item_problem(item)
             return None

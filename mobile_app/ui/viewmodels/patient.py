@@ -9,8 +9,8 @@ from datetime import datetime
 import flet as ft
 
 from mobile_app.domain.models import DocumentSummary, PatientOverview, PatientSummary
-from mobile_app.epj.errors import AccessDenied, AuthError, EpjError, NotFound, Offline, TimedOut, Unavailable
-from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, elapsed_ms, log_error, problem_for
+from mobile_app.epj.errors import AccessDenied, AuthError, EpjError, NotFound
+from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, elapsed_ms, log_error, log_failure, problem_for
 from mobile_app.ui.viewmodels.labs import LabState
 from mobile_app.ui.viewmodels.writing import PatientNotesState
 
@@ -105,8 +105,7 @@ class PatientState:
             self.ctx.on_auth_error(error)
             return False
         except EpjError as error:
-            log_error(self.ctx, error, "patient_overview")
-            self.ctx.reachable(not isinstance(error, Offline | Unavailable | TimedOut))
+            log_failure(self.ctx, error, "patient_overview")
             self.problem = problem_for(error)
             self.status = Status.ERROR  # what is already shown stays, marked with its time
             return False

@@ -38,6 +38,17 @@ def log_created(ctx: AppContext, item: OutboxItem, started: float) -> None:
               delivery=_DELIVERY.get(item.state, "queued"), note_type=USAGE_NOTE_TYPES.get(item.kind, "journal_note"))
 
 
+async def submit_logged(ctx: AppContext, outbox: Outbox, draft: WriteDraft) -> tuple[OutboxItem | None, Problem | None]:
+    """Hand a new write to the outbox and log it; the problem when the outbox refused it."""
+    started = time.perf_counter()
+    try:
+        item = await outbox.submit(draft)
+    except (InputRejected, OutboxError):
+        return None, Problem("write.not_changeable", retryable=False)
+    log_created(ctx, item, started)
+    return item, None
+
+
 def watch_deliveries(ctx: AppContext, outbox: Outbox) -> Callable[[], None]:
     """Log ``note_delivered`` when a write that waited (more than one try) reaches the EPJ, also
     after a restart. Returns the function that stops watching."""
@@ -228,13 +239,9 @@ class PatientNotesState:
         self.problem = input_problem(draft)
         if self.problem is not None:
             return False
-        started = time.perf_counter()
-        try:
-            item = await self.outbox.submit(draft)
-        except (InputRejected, OutboxError):
-            self.problem = Problem("write.not_changeable", retryable=False)
+        item, self.problem = await submit_logged(self.ctx, self.outbox, draft)
+        if item is None:
             return False
-        log_created(self.ctx, item, started)
         if item.state is ItemState.SENT and item.result is not None and item.result.note is not None:
             self._set(item.result.note)
             self.editing = None
