@@ -70,10 +70,14 @@ def _usage_log(args: argparse.Namespace, epj_url: str):  # type: ignore[no-untyp
 
     from mobile_app.services.usage import UsageConfig, UsageLog
 
-    config = UsageConfig.load()
+    try:
+        config = UsageConfig.load()
+    except (ValueError, OSError) as error:  # the app still runs for its users; the evaluation is told why
+        print(f"Usage log off: the evaluation's usage configuration is not valid ({error})", flush=True)
+        config = UsageConfig(enabled=False)
     if args.no_usage_log:
         config = replace(config, enabled=False)
-    if not args.epj_url:
+    if not args.epj_url and config.enabled:
         if config.collector_url is None:
             config = replace(config, collector_url=epj_url.removesuffix("/fhir"))
         if config.key is None:

@@ -119,3 +119,26 @@ def test_configuration_from_a_toml_file_and_the_environment(tmp_path: Path) -> N
     assert quick.batch_interval_s == 1.5
     with pytest.raises(ValueError):
         UsageConfig.load({"VISITT_USAGE_BATCH_SECONDS": "0"}, tmp_path / "missing.toml")
+
+
+def test_a_setting_that_is_not_a_number_is_named(tmp_path: Path) -> None:
+    for variable, name in (("VISITT_USAGE_BATCH_SECONDS", "batch_seconds"), ("VISITT_USAGE_MAX_MB", "max_mb")):
+        with pytest.raises(ValueError, match=f"{name} must be a number, not 'abc'"):
+            UsageConfig.load({variable: "abc"}, tmp_path / "missing.toml")
+
+
+def test_the_launcher_runs_without_usage_logging_when_the_configuration_is_bad(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from visitt.cli import _usage_log, build_parser
+
+    monkeypatch.setenv("VISITT_USAGE_CONFIG", str(tmp_path / "missing.toml"))
+    monkeypatch.setenv("VISITT_USAGE_DIR", str(tmp_path / "usage"))
+    monkeypatch.setenv("VISITT_USAGE_KEY", "too short")
+    log = _usage_log(build_parser().parse_args([]), "http://127.0.0.1:9/fhir")
+    try:
+        assert not log.enabled
+        out = capsys.readouterr().out
+        assert "the evaluation's usage configuration is not valid" in out and "at least 16 bytes" in out
+        assert "too short" not in out  # the key itself is never printed
+    finally:
+        log.close()

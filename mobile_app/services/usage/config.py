@@ -110,9 +110,9 @@ class UsageConfig:
         if settings.get("directory"):
             config = replace(config, directory=Path(str(settings["directory"])).expanduser())
         if settings.get("max_mb"):
-            config = replace(config, max_bytes=int(float(settings["max_mb"]) * 1024 * 1024))
+            config = replace(config, max_bytes=int(_number(settings["max_mb"], "max_mb") * 1024 * 1024))
         if settings.get("batch_seconds"):
-            seconds = float(settings["batch_seconds"])
+            seconds = _number(settings["batch_seconds"], "batch_seconds")
             if not 0 < seconds <= 3600:
                 raise ValueError("batch_seconds must be more than 0 and at most 3600")
             config = replace(config, batch_interval_s=seconds)
@@ -122,6 +122,14 @@ class UsageConfig:
         if key:
             config = replace(config, key=key if isinstance(key, bytes) else str(key).encode())
         return replace(config, **overrides) if overrides else config
+
+
+def _number(value: object, name: str) -> float:
+    """A setting that must be a number; ValueError naming the setting otherwise."""
+    try:
+        return float(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
 
 
 def _boolean(value: object) -> bool:
