@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mobile_app.epj.errors import Offline, WrongCredentials
+from mobile_app.epj.errors import Offline, SessionExpired, WrongCredentials
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_store import MemoryOutboxStore
 from mobile_app.services.session import Session
@@ -206,3 +206,15 @@ async def test_leaving_the_scan_screen_without_a_scan_is_a_cancelled_scan(app: A
     scans = named(records(usage), "scan")
     assert [(r["outcome"], attrs(r)["source"]) for r in scans] == [
         ("cancelled", "scanner"), ("cancelled", "camera"), ("success", "scanner")]
+
+
+async def test_an_expired_login_ends_the_usage_session_as_expired(app: AppState, usage: UsageLog,
+                                                                   client: FakeClient) -> None:
+    await log_in(app)
+    client.fail = SessionExpired("token expired")
+    await app.ward.refresh()
+    found = records(usage)
+    assert [attrs(r) for r in named(found, "session_end")] == [{"reason": "expired"}]
+    assert attrs(named(found, "error")[-1]) == {"type": "session_expired"}
+    await app.logout()  # the session has already ended: no second session_end
+    assert len(named(records(usage), "session_end")) == 1
