@@ -1,6 +1,7 @@
 """Entry point for the phone build (`flet build apk`): the app against the hospital's FHIR server.
 
-The EPJ address comes from the environment (VISITT_EPJ_URL); a phone build never embeds the mock.
+The EPJ address comes from the environment (VISITT_EPJ_URL), and the hospital's time zone from
+VISITT_TIME_ZONE (default Europe/Oslo); a phone build never embeds the mock.
 """
 
 import os
@@ -10,4 +11,5 @@ import flet as ft
 from mobile_app.ui.app import AppConfig, main_for
 
 ft.run(main_for(AppConfig(epj_url=os.environ.get("VISITT_EPJ_URL", "https://epj.example.no/fhir"),
-                          lang=os.environ.get("VISITT_LANG", "nb"))))
+                          lang=os.environ.get("VISITT_LANG", "nb"),
+                          time_zone=os.environ.get("VISITT_TIME_ZONE", "Europe/Oslo"))))

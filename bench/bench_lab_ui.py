@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mobile_app.epj.client import EpjClient
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.store import Store
-from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS, PHONE, focus, start_app, tap_labelled
-from tests.labs.conftest import add_long_history
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS, PHONE, focus, start_app, tap_labelled
+from tests.support.lab_history import add_long_history
 
 SEARCH = "Navn, fødselsnummer eller fødselsdato"
 FRAME = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"

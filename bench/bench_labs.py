@@ -29,7 +29,7 @@ from mobile_app.epj.client import EpjClient
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.faults import FaultSettings
 from mock_epj.store import Store
-from tests.labs.conftest import add_long_history
+from tests.support.lab_history import add_long_history
 
 EXTRA = 2000
 

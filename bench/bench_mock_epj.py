@@ -114,6 +114,56 @@ def throughput(base: str, tok: str, url: str, clients: int, per_client: int, raw
     return done / (time.perf_counter() - started)
 
 
+def timed_posts(client: httpx.Client, bodies: list[dict[str, object]]) -> list[float]:
+    out = []
+    for body in bodies:
+        started = time.perf_counter()
+        response = client.post("", json=body)
+        out.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+    return out
+
+
+def bench_clinical(client: httpx.Client, rng: random.Random, requests: int) -> None:
+    """Searches, a batch and a transaction on the logged-in doctor's own ward patients."""
+    ward = client.get("Encounter", params={"location": "Location/ward-med", "status": "in-progress",
+                                           "_count": 100}).json()
+    mine = sorted({e["resource"]["subject"]["reference"].split("/")[1] for e in ward.get("entry", [])})
+    pick = [rng.choice(mine) for _ in range(requests)]
+    print("lab search (Observation?patient=..&category=laboratory&_sort=-date&_count=10):",
+          percentiles(timed(client, [f"Observation?patient={p}&category=laboratory&_sort=-date&_count=10"
+                                     for p in pick])))
+    print("ward list with _include (Encounter?location=..&status=in-progress&_include=Encounter:patient):",
+          percentiles(timed(client, ["Encounter?location=Location/ward-med&status=in-progress"
+                                     "&_include=Encounter:patient&_count=50"] * (requests // 4))))
+
+    def overview(p: str) -> dict[str, object]:
+        urls = [f"Patient/{p}", f"Encounter?patient={p}&status=in-progress", f"AllergyIntolerance?patient={p}",
+                f"Observation?patient={p}&category=laboratory&_sort=-date&_count=10", f"Condition?patient={p}",
+                f"Flag?patient={p}"]
+        return {"resourceType": "Bundle", "type": "batch",
+                "entry": [{"request": {"method": "GET", "url": url}} for url in urls]}
+
+    print("batch (patient overview, 6 reads/searches):",
+          percentiles(timed_posts(client, [overview(p) for p in pick[: requests // 4]])))
+    large: dict[str, object] = {"resourceType": "Bundle", "type": "batch", "entry": [
+        *({"request": {"method": "GET", "url": f"Patient/{p}"}} for p in pick[:50]),
+        *({"request": {"method": "GET", "url": f"Observation?patient={p}&_count=50"}} for p in pick[:10])]}
+    print("large batch (50 reads + 10 searches of 50):",
+          percentiles(timed_posts(client, [large] * (requests // 20))))
+
+    def transaction(p: str) -> dict[str, object]:
+        flag = {"resourceType": "Flag", "status": "active", "code": {"text": "Fallfare"},
+                "subject": {"reference": f"Patient/{p}"}}
+        return {"resourceType": "Bundle", "type": "transaction",
+                "entry": [{"fullUrl": f"urn:uuid:{i}-{p}", "resource": flag,
+                           "request": {"method": "POST", "url": "Flag"}} for i in range(3)]
+                + [{"request": {"method": "GET", "url": f"Flag?patient={p}&_count=5"}}]}
+
+    print("transaction (3 creates + 1 search):",
+          percentiles(timed_posts(client, [transaction(p) for p in pick[: requests // 10]])))
+
+
 def bench_size(patients: int, requests: int, workdir: Path) -> None:
     db = workdir / f"bench-{patients}.sqlite3"
     store = Store(db)
@@ -145,6 +195,7 @@ def bench_size(patients: int, requests: int, workdir: Path) -> None:
                   percentiles(timed(client, [f"Patient?name={n}" for n in names])))
             one = patients_json[0]["id"]
             print("read (Patient/<id>):", percentiles(timed(client, [f"Patient/{one}"] * requests)))
+            bench_clinical(client, rng, requests)
         for raw, label in ((True, "minimal keep-alive client"), (False, "httpx client")):
             single = throughput(base, tok, f"Patient/{one}", 1, requests, raw)
             eight = throughput(base, tok, f"Patient/{one}", 8, requests // 4, raw)

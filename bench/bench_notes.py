@@ -28,7 +28,7 @@ from mobile_app.services.outbox_items import ItemState
 from mobile_app.services.outbox_store import EncryptedOutboxStore
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.faults import FaultSettings
-from tests.memory_keyring import MemoryKeyring
+from tests.support.memory_keyring import MemoryKeyring
 
 
 def percentiles(seconds: list[float]) -> str:

@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from mock_epj import dates
+from mock_epj.searchparams import IndexRows, relative_reference
 from mock_epj.store import Store, new_id
 from mock_epj.terminology import (
     ACT_REASON,
@@ -76,6 +77,38 @@ def audit_event(
     return event
 
 
+def index_rows_of(event: dict[str, Any]) -> IndexRows:
+    """The search-index rows of an event made by ``audit_event`` (with its meta), straight from
+    the structure it is known to have: what ``searchparams.index_rows`` finds by walking every
+    search parameter's paths, several times faster (a test checks that they agree). Every
+    request writes at least one of these."""
+    tokens = {("_id", None, event["id"]), ("action", None, event["action"]),
+              ("outcome", None, event["outcome"])}
+    tokens.update(("subtype", coding.get("system"), coding["code"]) for coding in event["subtype"])
+    date_rows = {("date", *_range(event["recorded"])), ("_lastUpdated", *_range(event["meta"]["lastUpdated"]))}
+    refs = {("agent", relative_reference(agent["who"]["reference"])) for agent in event["agent"]}
+    for entity in event["entity"]:
+        what = entity.get("what")
+        if what is None:
+            continue
+        ref = relative_reference(what["reference"])
+        refs.add(("entity", ref))
+        if ref.startswith("Patient/"):
+            refs.add(("patient", ref))
+    return [], sorted(tokens, key=str), sorted(date_rows), sorted(refs)
+
+
+def _range(instant: str) -> tuple[str, str]:
+    if len(instant) == 24 and instant[19] == "." and instant[23] == "Z":  # dates.now_instant's form
+        key = f"{instant[:23]}000"
+        return key, key
+    parsed = dates.parse_range(instant)
+    assert parsed is not None, instant
+    return parsed
+
+
 def record(store: Store, events: list[dict[str, Any]]) -> None:
+    """Store the events; committed when this returns (a SharedStore commits concurrent
+    requests' events together)."""
     if events:
-        store.bulk_load(events)
+        store.append(events, index_rows_of)

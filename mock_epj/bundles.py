@@ -1,28 +1,56 @@
-"""Batch and transaction Bundles posted to the base URL.
+"""Batch and transaction Bundles posted to the base URL; every entry is routed like any request.
 
-A batch runs its entries independently (one entry's failure is that entry's response); a
-transaction runs all of them in one SQLite transaction and either all succeed or none is kept.
-Transactions resolve ``urn:uuid:`` full URLs and conditional references (``Patient?identifier=..``)
-to the ids the server assigns, as Synthea output needs.
+An entry's method and url become a FhirRequest (its resource, as a Python value, the body; its
+own ifMatch, ifNoneMatch, ifNoneExist and ifModifiedSince the headers; who asks and the Prefer and
+break-the-glass headers come from the Bundle's request) that the routing table answers as it
+answers HTTP (routes.Api.dispatch, FHIR interactions only); the Result becomes the entry's
+response. A batch runs its entries independently (one entry's failure is that entry's response),
+in the order given, or, on a server in strict mode, in a shuffled order (FHIR promises no order:
+a client must not make one entry depend on another); the responses keep the request's order. A
+transaction runs them in the order FHIR prescribes (DELETE, POST, PUT/PATCH, GET) in one SQLite
+transaction, and either all succeed or none is kept. Transactions resolve ``urn:uuid:`` full URLs
+and conditional references (``Patient?identifier=..``) to the ids the server assigns, as Synthea
+output needs.
 """
 
 from __future__ import annotations
 
-import json
+import random
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from mock_epj import search
-from mock_epj.errors import FhirError, bad_request
-from mock_epj.interactions import Context, FhirService, Result
+from mock_epj import audit, search
+from mock_epj.context import Context, FhirRequest, Result, path_segments
+from mock_epj.errors import FhirError, bad_request, not_found
+from mock_epj.interactions import FhirService
 from mock_epj.searchparams import RESOURCES
 from mock_epj.store import new_id
 
+Dispatch = Callable[[Context, FhirRequest], Result]
+
+# The conditional headers an entry may carry in entry.request (FHIR names -> HTTP names).
+_ENTRY_HEADERS = {"ifMatch": "if-match", "ifNoneMatch": "if-none-match",
+                  "ifNoneExist": "if-none-exist", "ifModifiedSince": "if-modified-since"}
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+_RESPONSE_HEADERS = (("Location", "location"), ("ETag", "etag"), ("Last-Modified", "lastModified"))
+_SHUFFLE = random.Random()  # batch order on a strict server (tests see its effect, not its values)
 
 
-def process(service: FhirService, ctx: Context, bundle: Any) -> Result:
+def shuffled_order(count: int, rng: random.Random = _SHUFFLE) -> list[int]:
+    """The indexes ``0..count-1`` in a random order that is never the given one (when there are
+    two or more): a strict server's batch runs no entry in request order by chance."""
+    order = list(range(count))
+    if count < 2:
+        return order
+    rng.shuffle(order)
+    if order == sorted(order):
+        order = order[1:] + order[:1]
+    return order
+
+
+def process(service: FhirService, dispatch: Dispatch, ctx: Context, bundle: Any) -> Result:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise bad_request("POST to the base URL takes a Bundle of type batch or transaction",
                           "structure")
@@ -38,22 +66,37 @@ def process(service: FhirService, ctx: Context, bundle: Any) -> Result:
                 or request.get("method") not in _ORDER:
             raise bad_request(f"Bundle.entry[{index}].request needs a method and a url", "structure")
     if kind == "batch":
-        responses = [_batch_entry(service, ctx, entry) for entry in entries]
+        order = shuffled_order(len(entries)) if ctx.conformant else range(len(entries))
+        answered = {index: _batch_entry(service, dispatch, ctx, entries[index]) for index in order}
+        responses = [answered[index] for index in range(len(entries))]
     else:
-        responses = _transaction(service, ctx, entries)
-    body = json.dumps({"resourceType": "Bundle", "type": f"{kind}-response", "entry": responses},
-                      ensure_ascii=False, separators=(",", ":"))
-    return Result(200, body)
+        responses = _transaction(service, dispatch, ctx, entries)
+    return Result(200, {"resourceType": "Bundle", "type": f"{kind}-response", "entry": responses})
 
 
-def _batch_entry(service: FhirService, ctx: Context, entry: dict[str, Any]) -> dict[str, Any]:
+def entry_request(entry: dict[str, Any], base: str) -> FhirRequest:
+    """The request a (checked) entry stands for; an absolute url must be below ``base``."""
+    request = entry["request"]
+    url: str = request["url"]
+    if urlsplit(url).scheme:
+        if url != base and not url.startswith((base + "/", base + "?")):
+            raise not_found(f"{url} is not on this server (its base is {base})")
+        url = url[len(base):]
+    parts = urlsplit(url)
+    headers = {name: request[key] for key, name in _ENTRY_HEADERS.items() if isinstance(request.get(key), str)}
+    return FhirRequest(request["method"], path_segments(parts.path),
+                       parse_qsl(parts.query, keep_blank_values=True), headers, entry.get("resource"))
+
+
+def _batch_entry(service: FhirService, dispatch: Dispatch, ctx: Context,
+                 entry: dict[str, Any]) -> dict[str, Any]:
     try:
-        return _response(_run(service, ctx, entry))
+        return _response(_run(service, dispatch, ctx, entry))
     except FhirError as error:
         return {"response": {"status": _status(error.status), "outcome": error.outcome()}}
 
 
-def _transaction(service: FhirService, ctx: Context,
+def _transaction(service: FhirService, dispatch: Dispatch, ctx: Context,
                  entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     order = sorted(range(len(entries)), key=lambda i: _ORDER[entries[i]["request"]["method"]])
     results: dict[int, dict[str, Any]] = {}
@@ -64,13 +107,16 @@ def _transaction(service: FhirService, ctx: Context,
             for index in order:
                 entry = _rewrite(entries[index], ids)
                 try:
-                    results[index] = _response(_run(service, ctx, entry, ids.get(
+                    results[index] = _response(_run(service, dispatch, ctx, entry, ids.get(
                         entries[index].get("fullUrl", ""))))
                 except FhirError as error:
                     error.diagnostics = f"Bundle.entry[{index}]: {error.diagnostics}"
                     raise
     except FhirError:
-        del ctx.audits[audits_before:]  # nothing of the transaction was kept
+        # Nothing of the transaction was kept, but a denial happened all the same: its AuditEvent
+        # stays (they are written when the request ends, outside the rolled-back transaction).
+        ctx.audits[audits_before:] = [event for event in ctx.audits[audits_before:]
+                                      if event["outcome"] != audit.OUTCOME_SUCCESS]
         raise
     return [results[i] for i in range(len(entries))]
 
@@ -88,7 +134,7 @@ def _assign_ids(service: FhirService, ctx: Context, entries: list[dict[str, Any]
         if request["method"] == "POST" and isinstance(type_, str) and type_ in RESOURCES:
             existing = None
             if request.get("ifNoneExist"):
-                existing = service._conditional_match(ctx, type_, request["ifNoneExist"])
+                existing = service.conditional_match(ctx, type_, request["ifNoneExist"])
             ids[full_url] = f"{type_}/{existing.id if existing else new_id()}"
         elif request["method"] == "PUT":
             ids[full_url] = request["url"].split("?")[0].strip("/")
@@ -121,7 +167,7 @@ def resolve_conditional_references(service: FhirService, ctx: Context, node: Any
         if isinstance(ref, str) and "?" in ref and not ref.startswith("urn:"):
             type_, _, query = ref.partition("?")
             service.check_type(type_)
-            request = search.parse(type_, parse_qsl(query), strict=True)
+            request = search.parse(type_, parse_qsl(query), strict=True, extras=not ctx.conformant)
             request.count = 2
             total, page = service.find(ctx, request)
             if total != 1:
@@ -134,33 +180,14 @@ def resolve_conditional_references(service: FhirService, ctx: Context, node: Any
     return node
 
 
-def _run(service: FhirService, ctx: Context, entry: dict[str, Any],
+def _run(service: FhirService, dispatch: Dispatch, ctx: Context, entry: dict[str, Any],
          assigned: str | None = None) -> Result:
-    request = entry["request"]
-    method = request["method"]
-    url = urlsplit(request["url"])
-    path = url.path
-    if path.startswith(ctx.base):
-        path = path[len(ctx.base):]
-    parts = [p for p in path.split("/") if p]
-    params = parse_qsl(url.query, keep_blank_values=True)
-    resource = entry.get("resource")
-    if resource is not None:
-        resource = resolve_conditional_references(service, ctx, resource)
-    if method == "GET" and len(parts) == 1:
-        return service.search(ctx, parts[0], params)
-    if method == "GET" and len(parts) == 2:
-        return service.read(ctx, parts[0], parts[1])
-    if method == "GET" and len(parts) == 4 and parts[2] == "_history":
-        return service.vread(ctx, parts[0], parts[1], parts[3])
-    if method == "POST" and len(parts) == 1:
-        assigned_id = assigned.split("/", 1)[1] if assigned else None
-        return service.create(ctx, parts[0], resource, request.get("ifNoneExist"), assigned_id)
-    if method == "PUT" and len(parts) == 2:
-        return service.update(ctx, parts[0], parts[1], resource, request.get("ifMatch"))
-    if method == "DELETE" and len(parts) == 2:
-        return service.delete(ctx, parts[0], parts[1])
-    raise FhirError(405, "not-supported", f"{method} {request['url']} is not supported in a Bundle")
+    request = entry_request(entry, ctx.base)
+    if request.body is not None:
+        request.body = resolve_conditional_references(service, ctx, request.body)
+    if assigned and request.method == "POST":
+        request.assigned_id = assigned.split("/", 1)[1]
+    return dispatch(ctx, request)
 
 
 def _status(code: int) -> str:
@@ -168,14 +195,11 @@ def _status(code: int) -> str:
 
 
 def _response(result: Result) -> dict[str, Any]:
+    """The entry of the response Bundle; the resource stays as the interaction gave it."""
     response: dict[str, Any] = {"status": _status(result.status)}
-    if "Location" in result.headers:
-        response["location"] = result.headers["Location"]
-    if "ETag" in result.headers:
-        response["etag"] = result.headers["ETag"]
-    if "Last-Modified" in result.headers:
-        response["lastModified"] = result.headers["Last-Modified"]
+    response.update((element, result.headers[header]) for header, element in _RESPONSE_HEADERS
+                    if header in result.headers)
     out: dict[str, Any] = {"response": response}
-    if result.body:
-        out["resource"] = json.loads(result.body)
+    if result.body is not None:
+        out["resource"] = result.body
     return out

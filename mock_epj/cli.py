@@ -1,19 +1,22 @@
-"""The ``mock-epj`` command: serve (default), seed, import and wristbands."""
+"""The ``mock-epj`` command: serve (default), seed, import, wristbands, unlock and token."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from mock_epj import token_cli
 from mock_epj.app import DEMO_LOGINS, DEMO_PIN, MockEPJ, ServerConfig, default_db_path, seed_database
 from mock_epj.faults import FaultSettings
 from mock_epj.importer import import_file, import_order
+from mock_epj.server import DEFAULT_HANDLERS, DEFAULT_MAX_CONNECTIONS
 from mock_epj.store import Store
 
-SUBCOMMANDS = ("serve", "seed", "import", "wristbands")
+SUBCOMMANDS = ("serve", "seed", "import", "wristbands", "unlock", "token")
 
 
 def _rate(text: str) -> float:
@@ -37,6 +40,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _workers(text: str) -> int:
+    if text == "auto":
+        return os.cpu_count() or 1
+    return _positive_int(text)
+
+
 def _db_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=default_db_path(),
                         help="SQLite database file (default: %(default)s)")
@@ -58,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     _db_args(serve)
     _seed_args(serve)
     serve.add_argument("--token-ttl", type=_non_negative, default=8 * 3600,
-                       help="seconds a login token lasts (default: 8 hours)")
+                       help="seconds a login lasts: the plain login's token, and a SMART login whatever is"
+                            " refreshed (default: 8 hours)")
+    serve.add_argument("--access-token-ttl", type=_non_negative, default=900,
+                       help="seconds a SMART access token lasts before the app refreshes it (default: 15 minutes)")
     serve.add_argument("--lockout-seconds", type=_non_negative, default=300,
                        help="how long a user is locked after 5 wrong PINs")
     serve.add_argument("--latency-ms", type=_non_negative, default=0.0)
@@ -68,6 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="share of connections closed with no answer")
     serve.add_argument("--simulate-labs", type=_non_negative, metavar="SECONDS", default=None,
                        help="new lab results for admitted patients every SECONDS")
+    serve.add_argument("--workers", type=_workers, default=1, metavar="N",
+                       help="processes serving the same database, one per core for heavy load"
+                            " ('auto': one per core; default: %(default)s)")
+    serve.add_argument("--threads", type=_positive_int, default=DEFAULT_HANDLERS, metavar="N",
+                       help="requests carried out at once in each process, each on its own database"
+                            " connection (default: %(default)s)")
+    serve.add_argument("--max-connections", type=_positive_int, default=DEFAULT_MAX_CONNECTIONS, metavar="N",
+                       help="connections each process keeps open at once; more are answered 503 with"
+                            " Retry-After (default: %(default)s)")
+    serve.add_argument("--strict", action="store_true",
+                       help="behave as a plain FHIR R4 server: no mock-only behaviour (unknown search"
+                            " parameters give 400, batch entries run in shuffled order, no Communications"
+                            " made by the server, no custom headers; see docs/mock-epj.md)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
     seed = sub.add_parser("seed", help="build a database and exit")
     _db_args(seed)
@@ -82,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     _db_args(bands)
     bands.add_argument("--samples", action="store_true",
                        help="write the documented sample set (assets/wristbands) with expected.json instead")
+    unlock = sub.add_parser("unlock", help="lift a wrong-PIN lock-out (also of a running server)")
+    _db_args(unlock)
+    unlock.add_argument("username", nargs="?", help="the user to unlock")
+    unlock.add_argument("--address", help="a client address locked after wrong PINs for many users")
+    token_cli.add_parser(sub)
     return parser
 
 
@@ -96,7 +126,26 @@ def main(argv: list[str] | None = None) -> int:
         return _import(args)
     if args.command == "wristbands":
         return _wristbands(args)
+    if args.command == "unlock":
+        return _unlock(args)
+    if args.command == "token":
+        return token_cli.run(args)
     return _serve(args)
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    """Lift a lock-out in the database the server uses: every worker sees it at once."""
+    if args.username is None and args.address is None:
+        print("Name a user, --address, or both", file=sys.stderr)
+        return 2
+    if not args.db.exists():
+        print(f"{args.db} does not exist", file=sys.stderr)
+        return 1
+    username = args.username.strip().lower() if args.username else None
+    removed = Store(args.db).queries.unlock(username, args.address)
+    who = " and ".join(x for x in (username and f"user '{username}'", args.address and f"address {args.address}") if x)
+    print(f"Unlocked {who}" if removed else f"{who.capitalize()} was not locked; nothing to do")
+    return 0
 
 
 def _seed(args: argparse.Namespace) -> int:
@@ -146,16 +195,35 @@ def _wristbands(args: argparse.Namespace) -> int:
     return 0
 
 
+def _banner(base_url: str, db: Path, workers: int, strict: bool = False) -> None:
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    mode = ", strict: no mock-only behaviour" if strict else ""
+    print(f"Mock EPJ (FHIR R4) at {base_url}/fhir  (database {db}{processes}{mode})")
+    print(f"Demo logins, PIN {DEMO_PIN} for all:")
+    for username, role, where in DEMO_LOGINS:
+        print(f"  {username:<8} {role:<13} {where}")
+    print("Press Ctrl+C to stop.", flush=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     config = ServerConfig(
         host=args.host, port=args.port, db=args.db, seed=args.seed, patients=args.patients,
-        token_ttl=args.token_ttl, lockout_seconds=args.lockout_seconds,
-        simulate_labs=args.simulate_labs, verbose=args.verbose,
+        token_ttl=args.token_ttl, access_token_ttl=args.access_token_ttl, lockout_seconds=args.lockout_seconds,
+        simulate_labs=args.simulate_labs, verbose=args.verbose, workers=args.workers,
+        handlers=args.threads, max_connections=args.max_connections, strict=args.strict,
         faults=FaultSettings(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms,
                              error_rate=args.error_rate, drop_rate=args.drop_rate),
     )
     if not args.db.exists():
         print(f"Seeding a new database at {args.db} ({args.patients} patients, seed {args.seed})...")
+    if config.workers > 1:
+        from mock_epj import workers
+
+        try:
+            return workers.serve(config, lambda url: _banner(url, args.db, config.workers, config.strict))
+        except OSError as error:
+            print(f"mock-epj: cannot start: {error}", file=sys.stderr)
+            return 1
     try:
         epj = MockEPJ.open(config)
         httpd = epj.http_server()
@@ -164,11 +232,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     if epj.config.simulate_labs:
         epj.labs.start(epj.config.simulate_labs)
-    print(f"Mock EPJ (FHIR R4) at {httpd.base_url}/fhir  (database {args.db})")
-    print(f"Demo logins, PIN {DEMO_PIN} for all:")
-    for username, role, where in DEMO_LOGINS:
-        print(f"  {username:<8} {role:<8} {where}")
-    print("Press Ctrl+C to stop.", flush=True)
+    _banner(httpd.base_url, args.db, 1, config.strict)
     stopping = threading.Event()
 
     def stop(signum: int, frame: object) -> None:

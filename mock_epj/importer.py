@@ -8,14 +8,13 @@ server does not support are skipped and counted; invalid resources are reported 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mock_epj import search
+from mock_epj import search, wire
 from mock_epj.errors import FhirError
 from mock_epj.searchparams import RESOURCES
 from mock_epj.store import Store, new_id
@@ -52,8 +51,8 @@ def import_order(paths: list[Path]) -> list[Path]:
 def import_file(store: Store, path: Path) -> ImportReport:
     report = ImportReport(str(path))
     try:
-        bundle = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        bundle = wire.loads(path.read_bytes())
+    except (OSError, wire.BadJson) as error:
         report.errors.append(f"cannot read: {error}")
         return report
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle" \
@@ -113,8 +112,7 @@ def _resolve(store: Store, ref: str) -> str:
     if type_ not in RESOURCES:
         raise FhirError(422, "processing", f"unsupported reference target {ref}")
     request = search.parse(type_, parse_qsl(query))
-    sql, args = search.build(request, None)
-    rids = [row[0] for row in store.conn().execute(f"SELECT r.rid {sql} LIMIT 2", args)]
-    if len(rids) != 1:
-        raise FhirError(422, "processing", f"the reference {ref} matches {len(rids)} resources")
-    return f"{type_}/{store.read_rids(rids)[0].id}"
+    total, page = store.queries.search_page(search.build(request, None), limit=2, offset=0)
+    if total != 1:
+        raise FhirError(422, "processing", f"the reference {ref} matches {total} resources")
+    return f"{type_}/{page[0].id}"

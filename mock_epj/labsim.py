@@ -2,12 +2,12 @@
 
 Following is a FHIR Subscription whose criteria names the patient; each arrival creates one
 Communication (category lab-notification) addressed to every subscriber, which is how the app's
-notification centre learns about it.
+notification centre learns about it. That Communication is a mock-only side effect: a server in
+strict mode (``notify=False``, ``mock-epj serve --strict``) writes the results and nothing else.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 from datetime import UTC, datetime
@@ -24,20 +24,16 @@ from mock_epj.terminology import (
 
 
 class LabSimulator:
-    def __init__(self, store: Store, seed: int | None = None) -> None:
+    def __init__(self, store: Store, seed: int | None = None, notify: bool = True) -> None:
         self.store = store
+        self.notify = notify  # write Communications to subscribers (never in strict mode)
         self.rng = random.Random(seed)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def admitted(self) -> list[tuple[str, str]]:
         """(patient id, encounter id) of every current stay."""
-        return [
-            (row[0], row[1]) for row in self.store.conn().execute(
-                "SELECT r.patient, r.id FROM idx_token s JOIN resources r ON r.rid = s.rid"
-                " WHERE s.type = 'Encounter' AND s.param = 'status' AND s.code = 'in-progress'"
-                " AND r.deleted = 0 AND r.patient IS NOT NULL ORDER BY r.rid")
-        ]
+        return [(str(stay.patient), stay.id) for stay in self.store.queries.current_stays()]
 
     def arrive(self, patient_id: str | None = None) -> list[str]:
         """New results for one admitted patient (random when not given); returns created refs."""
@@ -52,18 +48,15 @@ class LabSimulator:
         patient = self.store.read("Patient", patient_id)
         assert patient is not None
         results = new_lab_results(self.rng, patient.resource(), encounter_id, datetime.now(UTC))
-        notifications = self._notifications(patient_id, results)
+        notifications = self._notifications(patient_id, results) if self.notify else []
         self.store.bulk_load([*results, *notifications])
         return [f"{r['resourceType']}/{r['id']}" for r in [*results, *notifications]]
 
     def _notifications(self, patient_id: str, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         subscribers: set[str] = set()
-        for (body,) in self.store.conn().execute(
-            "SELECT r.body FROM idx_ref p JOIN resources r ON r.rid = p.rid"
-            " WHERE p.type = 'Subscription' AND p.param = 'patient' AND p.ref = ? AND r.deleted = 0",
-            (f"Patient/{patient_id}",),
-        ):
-            subscription = json.loads(body)
+        rids = self.store.queries.rids_referring_to("Subscription", "patient", [f"Patient/{patient_id}"])
+        for stored in self.store.read_rids(rids):
+            subscription = stored.resource()
             if subscription.get("status") != "active":
                 continue
             for ext in subscription.get("extension", []):

@@ -1,19 +1,28 @@
-"""FHIR search: parse query parameters into criteria and run them as SQL over the index tables.
+"""FHIR search: parse query parameters into criteria and translate them into SQL over the index.
 
 Supported: string (prefix, ``:exact``, ``:contains``), token (``system|code``, ``|code``,
 ``system|``, ``:not``), date (prefixes eq ne gt lt ge le sa eb ap), reference (``Type/id``, bare
 id, absolute URL), ``:missing`` on all; comma means OR, a repeated parameter means AND;
-``_sort``, ``_count``, ``_offset``, ``_include``, ``_revinclude`` and ``_summary=count``.
+``_sort``, ``_count``, ``_offset``, ``_include``, ``_revinclude``, ``_elements`` and ``_summary=count``.
+
+With ``extras=False`` (a server in strict mode) only FHIR R4's own parameters are known: the
+mock's own (``MOCK_ONLY_PARAMS``) and ``_offset`` (not an R4 parameter) are unknown, and the
+paging links carry an opaque ``_page`` token instead, which a client can only follow.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mock_epj import dates
 from mock_epj.errors import FhirError, bad_request
+from mock_epj.queries import Query
 from mock_epj.searchparams import (
     RESOURCES,
     ParamType,
@@ -26,7 +35,21 @@ from mock_epj.searchparams import (
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 _PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
-_RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_revinclude", "_summary", "_format",
+_DIGITS = re.compile("[0-9]+")  # ASCII digits only: int() also takes "٣", "+3", " 3" and "1_0"
+MAX_OFFSET = 1_000_000_000
+_HUGE = 10**18  # what a longer run of digits counts as (it fits SQLite's integers)
+
+
+def whole_number(value: str) -> int | None:
+    """A paging parameter's value as a number (very long ones as 10**18), None when it is not
+    written with ASCII digits only."""
+    if not _DIGITS.fullmatch(value):
+        return None
+    return int(value) if len(value) <= 18 else _HUGE
+
+
+PAGE_TOKEN = "_page"  # a strict server's paging parameter: opaque, made by the server only
+_RESULT_PARAMS = {"_count", "_offset", PAGE_TOKEN, "_sort", "_include", "_revinclude", "_summary", "_format",
                   "_total", "_elements", "_pretty"}
 _MODIFIERS = {
     ParamType.STRING: {None, "exact", "contains", "missing"},
@@ -83,6 +106,7 @@ class SearchRequest:
     includes: list[Include] = field(default_factory=list)
     revincludes: list[Include] = field(default_factory=list)
     summary_count: bool = False
+    elements: tuple[str, ...] = ()  # _elements: the top-level elements asked for (none: all)
     self_params: list[tuple[str, str]] = field(default_factory=list)
 
     def patient_ids(self) -> set[str] | None:
@@ -99,15 +123,37 @@ class SearchRequest:
         return ids
 
 
-def parse(type_: str, params: list[tuple[str, str]], *, strict: bool = False) -> SearchRequest:
-    """Parse query parameters; unknown ones are ignored unless ``strict``."""
+def page_token(offset: int) -> str:
+    """The opaque ``_page`` value of a strict server's paging link to ``offset``."""
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _page_offset(token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, ValueError):
+        text = ""
+    number = whole_number(text.removeprefix("offset:")) if text.startswith("offset:") else None
+    if number is None or number > MAX_OFFSET:
+        raise bad_request(f"_page={token[:40]} is not a page of this server: follow its paging links")
+    return number
+
+
+def parse(type_: str, params: list[tuple[str, str]], *, strict: bool = False, extras: bool = True) -> SearchRequest:
+    """Parse query parameters; unknown ones are ignored unless ``strict``. ``extras=False``: the
+    mock's own parameters (and ``_offset``) are unknown (see the module's docstring)."""
     request = SearchRequest(type_)
     for key, value in params:
         name, _, modifier = key.partition(":")
+        if name == "_offset" and not extras:
+            if strict:
+                raise bad_request("Unknown search parameter '_offset': follow the Bundle's paging links",
+                                  "not-supported")
+            continue
         if name in _RESULT_PARAMS:
             _parse_result_param(request, name, value, key, strict)
             continue
-        param = param_for(type_, name)
+        param = param_for(type_, name, extras=extras)
         if param is None:
             if strict:
                 raise bad_request(f"Unknown search parameter '{name}' for {type_}", "not-supported")
@@ -126,13 +172,17 @@ def parse(type_: str, params: list[tuple[str, str]], *, strict: bool = False) ->
 
 
 def _parse_result_param(request: SearchRequest, name: str, value: str, key: str, strict: bool) -> None:
+    if name == PAGE_TOKEN:
+        request.offset = _page_offset(value)
+        return
     if name in ("_count", "_offset"):
-        try:
-            number = int(value)
-        except ValueError:
-            raise bad_request(f"{name} must be a whole number, not '{value}'") from None
-        if number < 0:
+        number = whole_number(value)
+        if number is None and value.startswith("-") and whole_number(value[1:]) is not None:
             raise bad_request(f"{name} must not be negative")
+        if number is None:
+            raise bad_request(f"{name} must be a whole number, not '{value[:40]}'")
+        if name == "_offset" and number > MAX_OFFSET:
+            raise bad_request(f"_offset must be at most {MAX_OFFSET:,}, not {value[:40]}")
         if name == "_count":
             request.count = min(number, MAX_COUNT)
         else:
@@ -166,6 +216,11 @@ def _parse_result_param(request: SearchRequest, name: str, value: str, key: str,
             request.self_params.append((key, value))
         elif value != "false" and strict:
             raise bad_request(f"_summary={value} is not supported", "not-supported")
+        return
+    if name == "_elements":
+        request.elements = tuple(sorted({e.strip() for e in value.split(",") if e.strip()}))
+        if request.elements:
+            request.self_params.append((key, value))
         return
     if name == "_format" and value not in ("json", "application/json", "application/fhir+json"):
         raise FhirError(406, "not-supported", f"Only JSON is served (_format={value})")
@@ -271,8 +326,8 @@ def _condition(criterion: Criterion, type_: str) -> tuple[str, list[Any]]:
 
 
 def _date_clause(prefix: str, lo: str, hi: str) -> tuple[str, list[str]]:
-    if prefix == "eq":
-        return "(lo >= ? AND hi <= ?)", [lo, hi]
+    if prefix == "eq":  # lo <= hi always: the bound on lo lets the index stop at the day's end
+        return "(lo >= ? AND lo <= ? AND hi <= ?)", [lo, hi, hi]
     if prefix == "ne":
         return "NOT (lo >= ? AND hi <= ?)", [lo, hi]
     if prefix == "gt":
@@ -300,39 +355,125 @@ class AccessClause:
     null_patient_visible: bool = True  # rows with no patient are visible (else owners only)
 
 
-def build(request: SearchRequest, access: AccessClause | None) -> tuple[str, list[Any]]:
+# Counts the rids a ``SELECT rid ...`` selects, up to a limit (Queries.count_upto).
+Counter = Callable[[str, list[Any], int], int]
+ESTIMATE_LIMIT = 1000  # a driver candidate is counted no further than this
+
+
+def build(request: SearchRequest, access: AccessClause | None, count: Counter | None = None) -> Query:
+    """The search as SQL for the store to run (see Queries.search_page and search_count).
+
+    ``count`` counts candidate rows: with it, whatever matches fewest rows drives: a criterion (a
+    ward's 12 current stays, not its 8,000 stays over the years) or the rows the access rules can
+    let through (``_scope``). When that is under ESTIMATE_LIMIT rows the other criteria are
+    looked up for each of its rows instead of being materialised (one patient's 300
+    observations, not the hospital's 8,000 vital signs). Without ``count`` the most selective
+    kind of criterion drives and the others are materialised.
+    """
+    where, args = _from_where(request, access, count)
+    order, order_args = _order_by(request)
+    return Query(where, args, order, order_args)
+
+
+def _probe(sub: str, alias: str) -> str:
+    """``sub`` (a ``SELECT rid FROM <table> WHERE ...`` of _condition) as a lookup of one rid."""
+    head, _, rest = sub.partition(" WHERE ")
+    table = head.rsplit(" ", 1)[1]
+    indexed = f" INDEXED BY {table}_rid" if table in _TABLE.values() else ""  # (rid, param), not a scan
+    return f"EXISTS (SELECT 1 FROM {table}{indexed} WHERE rid = {alias}.rid AND {rest})"
+
+
+def _scope(type_: str, access: AccessClause | None) -> tuple[str, list[Any]] | None:
+    """Every row the access rules can let through (a superset), when they restrict by patient:
+    the rows of the user's patients, rows without a patient where those are visible, and rows
+    the user owns. Read through the patient index, it is a small driver for a search that names
+    no patient (a ward's unsigned results of the last two days: its 12 patients' rows, not the
+    whole hospital's)."""
+    if access is None or not access.restrict_patients:
+        return None
+    parts = ["SELECT rid FROM resources WHERE patient IN (SELECT value FROM json_each(?))"
+             " AND type = ? AND deleted = 0"]
+    args: list[Any] = [json.dumps(sorted(access.patients)), type_]
+    if access.null_patient_visible:
+        parts.append("SELECT rid FROM resources WHERE patient IS NULL AND type = ? AND deleted = 0")
+        args.append(type_)
+    parts.append("SELECT rid FROM idx_ref WHERE type = ? AND param = '_owner' AND ref = ?")
+    args.extend([type_, access.owner])
+    return " UNION ALL ".join(parts), args
+
+
+def _from_where(request: SearchRequest, access: AccessClause | None,
+                count: Counter | None) -> tuple[str, list[Any]]:
     """The FROM/WHERE part of the search, shared by the count and the page query."""
     criteria = sorted(request.criteria, key=lambda c: c.selectivity)
     args: list[Any] = []
-    driver = next((c for c in criteria if c.modifier not in ("not", "missing")), None)
+    drivers: list[tuple[str, list[Any], Criterion | None]] = [
+        (*_condition(c, request.type), c) for c in criteria if c.modifier not in ("not", "missing")]
+    # The rows the access rules let through: a driver candidate, unless the search names its
+    # patients (whose rows are fewer: the searcher was checked to have them all).
+    scope = _scope(request.type, access) if count is not None and request.patient_ids() is None else None
+    if scope is not None:
+        # Before the criteria that grow with the hospital (codes, dates, statuses): a tie at the
+        # count's limit goes to the user's patients' rows (a ward's vital signs of the last day:
+        # its 13 patients' 2,000 observations, not the whole hospital's 2,300 of the day, each
+        # then read to check access).
+        at = next((i for i, (_, _, c) in enumerate(drivers) if c is not None and c.selectivity >= 3),
+                  len(drivers))
+        drivers.insert(at, (*scope, None))
+    probe = False  # look the driver's rows up in the other criteria's indexes, one by one
+    chosen = drivers[0] if drivers else None
+    if count is not None and drivers and len(criteria) + (scope is not None) > 1:
+        # Each further candidate is counted only as far as the best so far: reaching it, it
+        # cannot win (ties go to the first, by selectivity), so after one patient's few rows the
+        # others cost next to nothing.
+        best = count(drivers[0][0], drivers[0][1], ESTIMATE_LIMIT)
+        for candidate in drivers[1:]:
+            if best == 0:
+                break
+            size = count(candidate[0], candidate[1], best)
+            if size < best:
+                chosen, best = candidate, size
+        # Materialising the others may be cheaper than probing a large driver, but not when the
+        # driver is the user's patients' rows (bounded by their number) and the others are larger.
+        probe = best < ESTIMATE_LIMIT or (chosen is not None and chosen[2] is None)
+    driver = chosen[2] if chosen is not None else None
     # Index rows exist only for current, undeleted resources, so when neither access rules nor
     # the sort need resource columns the query never touches the (large) resources table.
     needs_row = access is not None or any(name in ("_id", "_lastUpdated") for name, _ in request.sort)
-    if driver is not None:
-        sub, sub_args = _condition(driver, request.type)
-        args.extend(sub_args)
-        if needs_row:
-            sql = f"FROM (SELECT DISTINCT rid FROM ({sub})) m CROSS JOIN resources r ON r.rid = m.rid"
-        else:
-            sql = f"FROM (SELECT DISTINCT rid FROM ({sub})) r"
+    # The other criteria filter the driver's rids on the index tables, before any resource row is
+    # read: a ward's current stays are its stays (thousands) that are in progress (a few).
+    filters: list[str] = []
+    filter_args: list[Any] = []
+    missing: list[Criterion] = []
+    for criterion in criteria:
+        if chosen is not None and criterion is driver:
+            continue
+        if criterion.modifier == "missing":
+            missing.append(criterion)
+            continue
+        sub, sub_args = _condition(criterion, request.type)
+        negate = "NOT " if criterion.modifier == "not" else ""
+        filters.append(f"{negate}{_probe(sub, 'd')}" if probe else f"rid {negate}IN ({sub})")
+        filter_args.extend(sub_args)
+    if chosen is not None:
+        sub, sub_args, _ = chosen
+        args.extend([*sub_args, *filter_args])
+        matched = f"SELECT DISTINCT rid FROM ({sub}) d"
+        if filters:
+            matched += f" WHERE {' AND '.join(filters)}"
+        sql = f"FROM ({matched}) m CROSS JOIN resources r ON r.rid = m.rid" if needs_row \
+            else f"FROM ({matched}) r"
         where = ["1"]
     else:
         sql = "FROM resources r"
-        where = ["r.type = ?", "r.deleted = 0"]
-        args.append(request.type)
-    for criterion in criteria:
-        if criterion is driver:
-            continue
-        if criterion.modifier == "missing":
-            table = _TABLE[criterion.param.type]
-            negate = "NOT " if criterion.values[0] == "true" else ""
-            where.append(f"{negate}EXISTS (SELECT 1 FROM {table} x WHERE x.rid = r.rid"
-                         " AND x.param = ?)")
-            args.append(criterion.param.name)
-            continue
-        sub, sub_args = _condition(criterion, request.type)
-        where.append(f"r.rid {'NOT ' if criterion.modifier == 'not' else ''}IN ({sub})")
-        args.extend(sub_args)
+        where = ["r.type = ?", "r.deleted = 0", *(f"r.{f}" for f in filters)]
+        args.extend([request.type, *filter_args])
+    for criterion in missing:
+        table = _TABLE[criterion.param.type]
+        negate = "NOT " if criterion.values[0] == "true" else ""
+        where.append(f"{negate}EXISTS (SELECT 1 FROM {table} x WHERE x.rid = r.rid"
+                     " AND x.param = ?)")
+        args.append(criterion.param.name)
     if access is not None:
         owned = ("EXISTS (SELECT 1 FROM idx_ref o WHERE o.rid = r.rid AND o.param = '_owner'"
                  " AND o.ref = ?)")
@@ -346,25 +487,24 @@ def build(request: SearchRequest, access: AccessClause | None) -> tuple[str, lis
     return f"{sql} WHERE {' AND '.join(where)}", args
 
 
-def order_by(request: SearchRequest) -> tuple[str, list[Any]]:
-    parts: list[str] = []
+def _order_by(request: SearchRequest) -> tuple[tuple[tuple[str, str], ...], list[Any]]:
+    """The sort as (expression over the row ``r``, direction) terms, the row id last."""
+    terms: list[tuple[str, str]] = []
     args: list[Any] = []
     for name, desc in request.sort:
         direction = "DESC" if desc else "ASC"
         if name == "_id":
-            parts.append(f"r.id {direction}")
+            terms.append(("r.id", direction))
         elif name == "_lastUpdated":
-            parts.append(f"r.last_updated {direction}")
+            terms.append(("r.last_updated", direction))
         else:
             param = param_for(request.type, name)
             assert param is not None
             column = "lo" if param.type is ParamType.DATE else "value"
             table = _TABLE[param.type]
             aggregate = "MAX" if desc else "MIN"
-            parts.append(
-                f"(SELECT {aggregate}({column}) FROM {table} s WHERE s.rid = r.rid AND s.param = ?)"
-                f" {direction} NULLS LAST"
-            )
+            terms.append((f"(SELECT {aggregate}({column}) FROM {table} s WHERE s.rid = r.rid AND s.param = ?)",
+                          f"{direction} NULLS LAST"))
             args.append(name)
-    parts.append("r.rid ASC")
-    return "ORDER BY " + ", ".join(parts), args
+    terms.append(("r.rid", "ASC"))
+    return tuple(terms), args

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_epj import dates
-from mock_epj.terminology import EXT_SIGNED_BY, EXT_SUBSCRIBER
+from mock_epj.terminology import EXT_PROVENANCE_PATIENT, EXT_SUBSCRIBER
 
 # Extensions whose valueReference is indexed as a reference (see reference_values).
-_REFERENCE_EXTENSIONS = frozenset({EXT_SUBSCRIBER, EXT_SIGNED_BY})
+_REFERENCE_EXTENSIONS = frozenset({EXT_SUBSCRIBER, EXT_PROVENANCE_PATIENT})
 
 
 class ParamType(StrEnum):
@@ -141,12 +141,10 @@ def _defs() -> dict[str, ResourceDef]:
                 "status": _p("status", T, "status"),
                 "encounter": _p("encounter", R, "encounter"),
                 "has-member": _p("has-member", R, "hasMember"),
-                "signed-by": _p("signed-by", R, "extension", targets=("Practitioner",),
-                                doc="Who signed the result (extension signed-by);"
-                                    " signed-by:missing=true finds unsigned results"),
             },
             patient_param="patient",
             includes=("Observation:has-member", "Observation:patient"),
+            revincludes=("Provenance:target",),  # who signed which version of a result
             sorts=("date", "code"),
             max_count=1000,  # a lab history of years loads in a few pages
         ),
@@ -236,6 +234,22 @@ def _defs() -> dict[str, ResourceDef]:
             patient_param="patient",
             sorts=("date",),
         ),
+        "Media": ResourceDef(
+            {
+                "identifier": _p("identifier", T, "identifier"),
+                "patient": _patient_refs("subject"),
+                "subject": _subject("subject"),
+                "created": _p("created", D, "createdDateTime", doc="When the photo was taken"),
+                "operator": _p("operator", R, "operator", doc="Who took it"),
+                "site": _p("site", T, "bodySite"),
+                "status": _p("status", T, "status"),
+                "type": _p("type", T, "type"),
+                "encounter": _p("encounter", R, "encounter"),
+            },
+            patient_param="patient",
+            owner_paths=("operator",),
+            sorts=("created",),
+        ),
         "Task": ResourceDef(
             {
                 "owner": _p("owner", R, "owner"),
@@ -245,6 +259,8 @@ def _defs() -> dict[str, ResourceDef]:
                 "requester": _p("requester", R, "requester"),
                 "authored-on": _p("authored-on", D, "authoredOn"),
                 "identifier": _p("identifier", T, "identifier"),
+                "focus": _p("focus", R, "focus"),
+                "code": _p("code", T, "code"),
             },
             patient_param="patient",
             owner_paths=("owner", "requester"),
@@ -257,13 +273,27 @@ def _defs() -> dict[str, ResourceDef]:
                 "actor": _p("actor", R, "participant.actor"),
                 "patient": _patient_refs("participant.actor"),
                 "practitioner": _p("practitioner", R, "participant.actor", targets=("Practitioner",)),
+                "location": _p("location", R, "participant.actor", targets=("Location",),
+                               doc="The clinic or ward the appointment is at"),
                 "date": _p("date", D, "start"),
                 "status": _p("status", T, "status"),
+                "service-type": _p("service-type", T, "serviceType"),
+                "appointment-type": _p("appointment-type", T, "appointmentType"),
             },
             patient_param="patient",
             owner_paths=("participant.actor",),
             includes=("Appointment:patient", "Appointment:actor"),
             sorts=("date",),
+        ),
+        "Schedule": ResourceDef(
+            {
+                "identifier": _p("identifier", T, "identifier"),
+                "actor": _p("actor", R, "actor", doc="Whose book: a practitioner or a clinic (Location)"),
+                "active": _p("active", T, "active"),
+                "date": _p("date", D, "planningHorizon", doc="The period the book is planned for"),
+                "service-type": _p("service-type", T, "serviceType"),
+            },
+            includes=("Schedule:actor",),
         ),
         "Communication": ResourceDef(
             {
@@ -325,6 +355,50 @@ def _defs() -> dict[str, ResourceDef]:
             private=True,
             includes=("List:item",),
         ),
+        "Provenance": ResourceDef(
+            {
+                "target": _p("target", R, "target", doc="What the activity was about (usually a version of it)"),
+                # R4: targets that are Patients; here also the patient the server stamps on a
+                # signature (the patient of its targets, in R5's Provenance.patient extension).
+                "patient": _patient_refs("target", "extension"),
+                "agent": _p("agent", R, "agent.who", doc="Who took part (the signer)"),
+                "recorded": _p("recorded", D, "recorded", doc="When the activity was recorded"),
+                "activity": _p("activity", T, "activity", doc="What was done, e.g. iso-21089-lifecycle|verify"),
+            },
+            patient_param="patient",
+            owner_paths=("agent.who",),
+            includes=("Provenance:target", "Provenance:agent"),
+            sorts=("recorded",),
+        ),
+        "QuestionnaireResponse": ResourceDef(
+            {
+                "identifier": _p("identifier", T, "identifier"),
+                "patient": _patient_refs("subject"),
+                "subject": _subject("subject"),
+                "questionnaire": _p("questionnaire", R, "questionnaire",
+                                    doc="The Questionnaire answered (its canonical URL)"),
+                "authored": _p("authored", D, "authored", doc="When the answers were given"),
+                "status": _p("status", T, "status"),
+                "author": _p("author", R, "author"),
+                "encounter": _p("encounter", R, "encounter"),
+            },
+            patient_param="patient",
+            sorts=("authored",),
+        ),
+        "RiskAssessment": ResourceDef(
+            {
+                "identifier": _p("identifier", T, "identifier"),
+                "patient": _patient_refs("subject"),
+                "subject": _subject("subject"),
+                "date": _p("date", D, "occurrence", doc="When the risk was assessed (occurrence[x])"),
+                "method": _p("method", T, "method", doc="The scoring method, e.g. risk-method|padua"),
+                "risk": _p("risk", T, "prediction.qualitativeRisk", doc="Qualitative risk (risk-probability)"),
+                "performer": _p("performer", R, "performer"),
+                "encounter": _p("encounter", R, "encounter"),
+            },
+            patient_param="patient",
+            sorts=("date",),
+        ),
         "AuditEvent": ResourceDef(
             {
                 "patient": _patient_refs("entity.what"),
@@ -349,14 +423,25 @@ RESOURCES: dict[str, ResourceDef] = _defs()
 # Types whose rows belong to a patient and need a care relation to be read in full.
 CLINICAL_TYPES = frozenset(t for t, d in RESOURCES.items() if d.patient_param)
 # Encounters are shown subsetted (no reasons, no staff) to users without a care relation, so that
-# a patient search can still show the current ward and bed.
-SUBSETTED_TYPES = frozenset({"Encounter"})
+# a patient search can still show the current ward and bed; Appointments so (no reason, no
+# description), so that a colleague's or a clinic's book shows whom they see when (docs/worklists.md).
+SUBSETTED_TYPES = frozenset({"Encounter", "Appointment"})
+# Subsetted types that are never searched by patient without a care relation: a book is browsed
+# by practitioner, clinic and day, and a patient's appointments are part of their record.
+NOT_BY_PATIENT_TYPES = frozenset({"Appointment"})
 AUDITOR_ONLY_TYPES = frozenset({"AuditEvent"})
 
 
-def param_for(type_: str, name: str) -> SearchParam | None:
+# Search parameters this server knows but FHIR R4 does not define (R4 Flag has no status or
+# category parameter, Subscription no patient). A server in strict mode knows none of them: like
+# any unknown parameter they give 400.
+MOCK_ONLY_PARAMS = frozenset({("Subscription", "patient"), ("Flag", "status"), ("Flag", "category")})
+
+
+def param_for(type_: str, name: str, *, extras: bool = True) -> SearchParam | None:
+    """The search parameter ``name`` of ``type_``; ``extras=False``: FHIR R4's own only."""
     definition = RESOURCES.get(type_)
-    if definition is None:
+    if definition is None or (not extras and (type_, name) in MOCK_ONLY_PARAMS):
         return None
     return definition.params.get(name) or COMMON_PARAMS.get(name)
 
@@ -453,7 +538,9 @@ def date_values(node: Any) -> Iterator[tuple[str, str]]:
 
 def reference_values(node: Any, targets: tuple[str, ...]) -> Iterator[str]:
     ref: Any = None
-    if isinstance(node, dict):
+    if isinstance(node, str) and "/" in node:  # a canonical URL (QuestionnaireResponse.questionnaire)
+        ref = node
+    elif isinstance(node, dict):
         if "reference" in node:
             ref = node["reference"]
         elif node.get("url") in _REFERENCE_EXTENSIONS:

@@ -8,17 +8,19 @@ returned has been committed in WAL mode, so it survives the process being killed
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mock_epj import dates
-from mock_epj.searchparams import RESOURCES, index_rows, patient_of
+from mock_epj.queries import ACCESS_COUNTER, STORED_COLUMNS, Queries
+from mock_epj.searchparams import RESOURCES, IndexRows, index_rows, patient_of
 from mock_epj.terminology import V3_CONFIDENTIALITY
 
 SCHEMA = """
@@ -51,6 +53,56 @@ CREATE TABLE IF NOT EXISTS break_glass (
     practitioner_id TEXT NOT NULL, patient_id TEXT NOT NULL, reason TEXT NOT NULL,
     granted TEXT NOT NULL, expires TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, practitioner_id TEXT NOT NULL,
+    role TEXT NOT NULL, name TEXT NOT NULL, expires REAL NOT NULL,
+    scope TEXT, patient TEXT, client_id TEXT, family TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS oauth_requests (
+    id_hash TEXT PRIMARY KEY, request TEXT NOT NULL, expires REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS oauth_codes (
+    code_hash TEXT PRIMARY KEY, grant_json TEXT NOT NULL, expires REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS oauth_refresh (
+    token_hash TEXT PRIMARY KEY, family TEXT NOT NULL, grant_json TEXT NOT NULL, expires REAL NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS login_failures (
+    username TEXT PRIMARY KEY, count INTEGER NOT NULL, locked_until REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS address_failures (
+    address TEXT PRIMARY KEY, count INTEGER NOT NULL, since REAL NOT NULL, locked_until REAL NOT NULL
+) WITHOUT ROWID;
+"""
+
+SESSION_COLUMNS = ("scope", "patient", "client_id", "family")  # added to sessions by issue 14
+
+# Change counters, kept by triggers in the same transaction as the write, whichever process or
+# code path made it (one write, a transaction Bundle, a bulk import), so that every process over
+# the file sees them and no writer has to remember to. A cache of derived facts is valid while
+# its counter has not moved. ``access`` counts writes of what the access rules are computed from:
+# stays, staff roles on wards, appointments and break-the-glass grants (not audit events, notes
+# or results).
+ACCESS_TYPES = ("Encounter", "PractitionerRole", "Appointment")
+
+
+def _counter_triggers() -> str:
+    def types(row: str) -> str:
+        return f"{row}.type IN ({', '.join(repr(t) for t in ACCESS_TYPES)})"
+
+    bump = f"UPDATE change_counters SET value = value + 1 WHERE name = '{ACCESS_COUNTER}';"
+    return f"""
+CREATE TABLE IF NOT EXISTS change_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO change_counters (name, value) VALUES ('{ACCESS_COUNTER}', 0);
+CREATE TRIGGER IF NOT EXISTS access_changed_insert AFTER INSERT ON resources
+    WHEN {types("NEW")} BEGIN {bump} END;
+CREATE TRIGGER IF NOT EXISTS access_changed_update AFTER UPDATE ON resources
+    WHEN {types("NEW")} OR {types("OLD")} BEGIN {bump} END;
+CREATE TRIGGER IF NOT EXISTS access_changed_delete AFTER DELETE ON resources
+    WHEN {types("OLD")} BEGIN {bump} END;
+CREATE TRIGGER IF NOT EXISTS access_changed_break_glass AFTER INSERT ON break_glass
+    BEGIN {bump} END;
 """
 
 INDEXES = """
@@ -60,16 +112,21 @@ CREATE INDEX IF NOT EXISTS idx_token_search ON idx_token (type, param, code, sys
 CREATE INDEX IF NOT EXISTS idx_token_rid ON idx_token (rid, param);
 CREATE INDEX IF NOT EXISTS idx_date_search ON idx_date (type, param, lo, hi, rid);
 CREATE INDEX IF NOT EXISTS idx_date_rid ON idx_date (rid, param);
+CREATE INDEX IF NOT EXISTS idx_date_hi ON idx_date (type, param, hi, lo, rid);
 CREATE INDEX IF NOT EXISTS idx_ref_search ON idx_ref (type, param, ref, rid);
 CREATE INDEX IF NOT EXISTS idx_ref_rid ON idx_ref (rid, param);
-CREATE INDEX IF NOT EXISTS resources_patient ON resources (patient, type);
+DROP INDEX IF EXISTS resources_patient;
+CREATE INDEX IF NOT EXISTS resources_patient_live ON resources (patient, type, deleted);
 CREATE INDEX IF NOT EXISTS break_glass_who ON break_glass (practitioner_id, patient_id);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+CREATE INDEX IF NOT EXISTS sessions_family ON sessions (family);
+CREATE INDEX IF NOT EXISTS oauth_refresh_family ON oauth_refresh (family);
 """
 
 
-@dataclass(frozen=True)
-class Stored:
-    """One stored version of a resource, its JSON text ready to send."""
+class Stored(NamedTuple):
+    """One stored version of a resource, its JSON text ready to send (a tuple: a page makes up to
+    a thousand of them, and a tuple is made several times faster than a frozen dataclass)."""
 
     rid: int
     type: str
@@ -79,6 +136,7 @@ class Stored:
     deleted: bool
     patient: str | None
     body: str
+    private: bool = False  # readable by its owners only
 
     def resource(self) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(self.body)
@@ -109,37 +167,129 @@ def _is_private(resource: dict[str, Any]) -> bool:
     return any(lab.get("system") == V3_CONFIDENTIALITY and lab.get("code") == "R" for lab in labels)
 
 
+def version_of(current: Stored, body: str) -> Stored:
+    """An older version (``body``, from the history) of ``current`` as a row of its own: its
+    patient and confidentiality are what that version said, not what the current one says."""
+    if body == current.body:
+        return current
+    resource = json.loads(body)
+    meta = resource.get("meta") or {}
+    return Stored(current.rid, current.type, current.id, int(meta.get("versionId") or 0),
+                  str(meta.get("lastUpdated") or ""), False, patient_of(resource, index_rows(resource)),
+                  body, _is_private(resource))
+
+
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """A new resource's first version made ready to insert (outside any lock)."""
+
+    resource: dict[str, Any]  # with its meta
+    row: tuple[str, str, str, str | None, int, str]  # type, id, last updated, patient, private, body
+    index: IndexRows
+
+
+IndexRowsOf = Callable[[dict[str, Any]], IndexRows]
+
+
+def new_row(resource: dict[str, Any], last_updated: str, rows_of: IndexRowsOf = index_rows) -> NewRow:
+    """Version 1 of ``resource``: its meta set, JSON text and index rows made (by ``rows_of``,
+    given the resource with its meta: a faster equivalent of index_rows for a known shape)."""
+    meta = {**resource.get("meta", {}), "versionId": "1", "lastUpdated": last_updated}
+    resource = {"resourceType": resource["resourceType"], "id": resource["id"], "meta": meta,
+                **{k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}}
+    idx = rows_of(resource)
+    body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return NewRow(resource, (resource["resourceType"], resource["id"], last_updated,
+                             patient_of(resource, idx), int(_is_private(resource)), body), idx)
+
+
 class Store:
     """Thread-safe access to one SQLite database file.
 
-    Each thread gets its own connection; writes are serialised by one lock. ``generation``
-    counts committed writes so that callers can cache derived facts cheaply.
+    Each thread gets its own connection; writes are serialised by one lock. Derived facts are
+    cached against the change counters (``queries.access_changes``), which every process sees.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        self.generation = 0
+        self.queries = Queries(self)  # every other module's SQL, by name
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self._write_lock:
-            self.conn().executescript(SCHEMA + INDEXES)  # executescript commits by itself
+            self.conn().executescript(SCHEMA)  # executescript commits by itself
+            self._add_session_columns()
+            self.conn().executescript(INDEXES + _counter_triggers())
+            self._analyze_new_indexes()
+
+    def _add_session_columns(self) -> None:
+        """The columns of the SMART login (issue 14) in a database made before them: what a
+        token may do (scope), the one patient it is limited to, its client, and the login it
+        belongs to (family)."""
+        conn = self.conn()
+        have = {row[1] for row in conn.execute("PRAGMA table_info(sessions)")}
+        for column in SESSION_COLUMNS:
+            if column not in have:
+                conn.execute(f"ALTER TABLE sessions ADD COLUMN {column} TEXT")
+
+    def _analyze_new_indexes(self) -> None:
+        """Statistics for indexes added to a database analysed before they existed: without them
+        the planner may take a new index for the most selective one (a birth-date search then
+        read every patient born before the date, through the index on the upper bound)."""
+        conn = self.conn()
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None:
+            return  # never analysed: the planner has no statistics to be misled by
+        missing = [name for (name,) in conn.execute(
+            "SELECT i.name FROM sqlite_master i WHERE i.type = 'index' AND i.sql IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM sqlite_stat1 t WHERE t.tbl = i.tbl_name)"
+            " AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 t WHERE t.idx = i.name)")]
+        for name in missing:
+            conn.execute(f'ANALYZE "{name}"')
 
     # ------------------------------------------------------------ connections
 
     def conn(self) -> sqlite3.Connection:
+        """This thread's connection: a leased one (``leases``) or else its own, opened at first use."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA cache_size=-65536")
-            conn.execute("PRAGMA mmap_size=268435456")
-            conn.execute("PRAGMA temp_store=MEMORY")
+            conn = self._connect()
             self._local.conn = conn
             self._local.depth = 0
         return conn
+
+    def _connect(self, shared: bool = False) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=not shared)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-65536")
+        conn.execute("PRAGMA mmap_size=268435456")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        return conn
+
+    def leases(self, size: int) -> Callable[[], AbstractContextManager[None]]:
+        """A pool of ``size`` connections, lent to one thread at a time: ``with lease(): ...``
+        runs on one of them, and waits while all are lent. The HTTP server carries out each
+        request on its connection's own thread this way: many connection threads, few SQLite
+        connections (each with a warm page cache), and no hand-over to another thread."""
+        pool: queue.SimpleQueue[sqlite3.Connection | None] = queue.SimpleQueue()
+        for _ in range(max(1, size)):
+            pool.put(None)  # opened when first lent
+
+        @contextmanager
+        def lease() -> Iterator[None]:
+            if getattr(self._local, "conn", None) is not None:  # the thread has a connection
+                yield
+                return
+            conn = pool.get() or self._connect(shared=True)
+            self._local.conn, self._local.depth = conn, 0
+            try:
+                yield
+            finally:
+                self._local.conn = None
+                pool.put(conn)
+
+        return lease
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -166,7 +316,10 @@ class Store:
             self._local.depth = depth
             if depth == 0:
                 conn.execute("COMMIT")
-                self.generation += 1
+
+    def in_write(self) -> bool:
+        """Whether this thread is inside a write transaction (whose changes may yet be rolled back)."""
+        return bool(getattr(self._local, "depth", 0))
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -193,7 +346,7 @@ class Store:
 
     # ------------------------------------------------------------ reads
 
-    _COLUMNS = "rid, type, id, version, last_updated, deleted, patient, body"
+    _COLUMNS = ", ".join(STORED_COLUMNS)
 
     def read(self, type_: str, id_: str) -> Stored | None:
         row = self.conn().execute(
@@ -299,7 +452,7 @@ class Store:
         meta["lastUpdated"] = last_updated
         resource = {"resourceType": resource["resourceType"], "id": resource["id"], "meta": meta,
                     **{k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}}
-        body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         rows = index_rows(resource)
         patient = patient_of(resource, rows)
         private = int(_is_private(resource))
@@ -324,7 +477,7 @@ class Store:
                 (version, last_updated, patient, private, body, rid),
             )
         self._insert_index(conn, [(rid, type_, rows)])
-        return Stored(rid, type_, id_, version, last_updated, False, patient, body)
+        return Stored(rid, type_, id_, version, last_updated, False, patient, body, bool(private))
 
     @staticmethod
     def _clear_index(conn: sqlite3.Connection, rid: int) -> None:
@@ -355,32 +508,14 @@ class Store:
         def flush(conn: sqlite3.Connection) -> None:
             nonlocal loaded
             last_updated = dates.now_instant()
-            fresh: list[dict[str, Any]] = []
+            fresh: list[NewRow] = []
             for resource in pending:
                 current = self.read(resource["resourceType"], resource["id"])
                 if current is None:
-                    fresh.append(resource)
+                    fresh.append(new_row(resource, last_updated))
                 else:
                     self._write(conn, resource, current.version + 1, current)
-            next_rid = int(conn.execute("SELECT COALESCE(MAX(rid), 0) FROM resources").fetchone()[0])
-            rows, index_items = [], []
-            for resource in fresh:
-                next_rid += 1
-                meta = {**resource.get("meta", {}), "versionId": "1", "lastUpdated": last_updated}
-                resource = {"resourceType": resource["resourceType"], "id": resource["id"],
-                            "meta": meta, **{k: v for k, v in resource.items()
-                                             if k not in ("resourceType", "id", "meta")}}
-                idx = index_rows(resource)
-                rows.append((next_rid, resource["resourceType"], resource["id"], 1, last_updated,
-                             patient_of(resource, idx), int(_is_private(resource)),
-                             json.dumps(resource, ensure_ascii=False, separators=(",", ":"))))
-                index_items.append((next_rid, resource["resourceType"], idx))
-            conn.executemany(
-                "INSERT INTO resources (rid, type, id, version, last_updated, deleted, patient,"
-                " private, body) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
-                rows,
-            )
-            self._insert_index(conn, index_items)
+            self._insert_new(conn, fresh)
             loaded += len(pending)
             pending.clear()
 
@@ -391,6 +526,28 @@ class Store:
                     flush(conn)
             flush(conn)
         return loaded
+
+    def append(self, resources: list[dict[str, Any]], rows_of: IndexRowsOf = index_rows) -> None:
+        """Add new resources (the audit events of a request); committed when this returns.
+        A SharedStore commits those of concurrent callers together (and uses ``rows_of``)."""
+        self.bulk_load(resources)
+
+    def _insert_new(self, conn: sqlite3.Connection, items: list[NewRow]) -> None:
+        """Insert prepared first versions (in the caller's write transaction) with fresh rids."""
+        if not items:
+            return
+        next_rid = int(conn.execute("SELECT COALESCE(MAX(rid), 0) FROM resources").fetchone()[0])
+        rows, index_items = [], []
+        for item in items:
+            next_rid += 1
+            rows.append((next_rid, *item.row))
+            index_items.append((next_rid, item.row[0], item.index))
+        conn.executemany(
+            "INSERT INTO resources (rid, type, id, version, last_updated, deleted, patient,"
+            " private, body) VALUES (?, ?, ?, 1, ?, 0, ?, ?, ?)",
+            rows,
+        )
+        self._insert_index(conn, index_items)
 
     def analyze(self) -> None:
         """Refresh the query planner's statistics (after loading much data)."""

@@ -29,6 +29,7 @@ LOCATION_PHYSICAL_TYPE = "http://terminology.hl7.org/CodeSystem/location-physica
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
+HPR_CATEGORY = "urn:oid:2.16.578.1.12.4.1.1.9060"  # Volven 9060: health-personnel categories (LE, SP, HF ...)
 ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 CONTACT_ROLE = "http://terminology.hl7.org/CodeSystem/v2-0131"
 ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
@@ -57,10 +58,17 @@ MICRO_ANTIBIOTIC = f"{LOCAL}/CodeSystem/antibiotic"
 LAB_PANEL = f"{LOCAL}/CodeSystem/lab-panel"
 EXT_SUBSCRIBER = f"{LOCAL}/StructureDefinition/subscriber"
 EXT_BREAK_GLASS = f"{LOCAL}/StructureDefinition/break-glass"
-# Signing (acknowledging) a lab result: Observation.extension with the practitioner and the time.
-EXT_SIGNED_BY = f"{LOCAL}/StructureDefinition/signed-by"
-EXT_SIGNED_AT = f"{LOCAL}/StructureDefinition/signed-at"
+# Signing (acknowledging) a lab result is a Provenance on the result's version (R4, standard codes):
+# activity ISO 21089 "verify", the doctor as agent of type "verifier". The server stamps the
+# patient of the targets on it (FHIR R5's Provenance.patient as its R4 cross-version extension),
+# so that it belongs to that patient's record.
+ISO_21089_LIFECYCLE = "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle"
+PROVENANCE_PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+EXT_PROVENANCE_PATIENT = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Provenance.patient"
 USERNAME = f"{LOCAL}/sid/username"
+# The ward whose dictations an Organization (a secretary service) transcribes: value = the ward id.
+SECRETARY_SERVICE = f"{LOCAL}/sid/secretary-service"
+ORGANIZATION_KIND = f"{LOCAL}/CodeSystem/organization-kind"  # secretary-service: transcribes dictations
 
 # Communication.category codes.
 CATEGORY_INTERNAL_MESSAGE = "internal-message"
@@ -89,6 +97,14 @@ DIAGNOSIS_ROLE = "http://terminology.hl7.org/CodeSystem/diagnosis-role"
 LOCAL_LAB = f"{LOCAL}/CodeSystem/local-lab"
 ACVPU = f"{LOCAL}/CodeSystem/acvpu"
 MICRO_ORGANISM_TEST = f"{LOCAL}/CodeSystem/micro-observation"
+
+# Structured registrations (vital signs, NEWS2, thrombosis risk).
+SNOMED_NEWS2_TOTAL = "1104051000000101"  # Royal College of Physicians NEWS2 total score (UK extension)
+SPO2_SCALE_KEY = f"{LOCAL}/sid/spo2-scale"  # Flag.identifier: a doctor's SpO2 scale choice, one per patient
+SPO2_SCALE_CODES = f"{LOCAL}/CodeSystem/news2-spo2-scale"
+RISK_METHOD = f"{LOCAL}/CodeSystem/risk-method"  # RiskAssessment.method, e.g. padua
+RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
+PADUA_QUESTIONNAIRE = f"{LOCAL}/Questionnaire/padua"
 
 # critical-information codes (Flag.category, Condition.category).
 CRITICAL_INFORMATION = "critical-information"

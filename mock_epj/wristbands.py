@@ -108,18 +108,15 @@ def standard_symbols(patient: Inpatient) -> list[Symbol]:
 
 def inpatients(store: Store, count: int | None = None) -> list[Inpatient]:
     """Patients in a current (in-progress) stay, in the order the stays were stored."""
-    rows = store.conn().execute(
-        "SELECT r.patient, r.body FROM idx_token s JOIN resources r ON r.rid = s.rid"
-        " WHERE s.type = 'Encounter' AND s.param = 'status' AND s.code = 'in-progress'"
-        " AND r.deleted = 0 AND r.patient IS NOT NULL ORDER BY r.rid").fetchall()
     found: dict[str, Inpatient] = {}
-    for patient_id, body in rows:
+    for stay in store.queries.current_stays():
+        patient_id = str(stay.patient)
         if patient_id in found:
             continue
         stored = store.read("Patient", patient_id)
         if stored is None or stored.deleted:
             continue
-        patient = _inpatient(stored.resource(), json.loads(body))
+        patient = _inpatient(stored.resource(), stay.resource())
         if patient is not None:
             found[patient_id] = patient
         if count is not None and len(found) >= count:

@@ -31,11 +31,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lock the app after this many idle seconds (default 300)")
     parser.add_argument("--poll-seconds", type=float, default=30.0, metavar="SECONDS",
                         help="check for notifications this often while the app is in use (default 30)")
+    parser.add_argument("--time-zone", default="Europe/Oslo", metavar="ZONE",
+                        help="the hospital's time zone: every time is shown in it (default Europe/Oslo)")
     parser.add_argument("--no-usage-log", action="store_true",
-                        help="record no usage events (otherwise see the README's usage section)")
+                        help="record no usage events this run (see docs/usage-logs.md)")
     parser.add_argument("--sus-after-sessions", type=int, default=5, metavar="N",
                         help="offer the usability questionnaire (SUS) after every N sessions, at most once in "
                              "30 days (default 5; 0: never)")
+    speech = parser.add_argument_group("speech recognition")
+    speech.add_argument("--speech", action="store_true",
+                        help="start the speech service in this process (like the embedded mock EPJ)")
+    speech.add_argument("--speech-engine", choices=("whisper", "fake"), default="whisper",
+                        help="with --speech: the engine (fake: scripted words, for tests and demos)")
+    speech.add_argument("--speech-url", help="URL of a running speech service (visitt-speech serve)")
     mock = parser.add_argument_group("embedded mock EPJ")
     mock.add_argument("--db", type=Path, default=None, help="mock EPJ database (default: user data dir)")
     mock.add_argument("--patients", type=int, default=300, help="patients to seed on first run")
@@ -43,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--latency-ms", type=float, default=0.0, help="inject latency in the mock")
     mock.add_argument("--jitter-ms", type=float, default=0.0)
     mock.add_argument("--simulate-labs", type=float, default=None, metavar="SECONDS")
+    mock.add_argument("--strict", action="store_true",
+                      help="the mock as a plain FHIR R4 server: no mock-only behaviour (docs/mock-epj.md)")
     return parser
 
 
@@ -54,20 +64,40 @@ def _start_mock(args: argparse.Namespace) -> str:
     if not db.exists():
         print(f"Seeding the mock EPJ at {db} ({args.patients} patients) ...", flush=True)
     config = ServerConfig(port=0, db=db, seed=args.seed, patients=args.patients,
-                          simulate_labs=args.simulate_labs,
+                          simulate_labs=args.simulate_labs, strict=args.strict,
                           faults=FaultSettings(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms))
     running = MockEPJ.open(config).start()
-    print(f"Embedded mock EPJ (FHIR R4): {running.fhir_url}", flush=True)
+    print(f"Embedded mock EPJ (FHIR R4{', strict mode' if args.strict else ''}): {running.fhir_url}", flush=True)
     return running.fhir_url
+
+
+def _start_speech(args: argparse.Namespace) -> str | None:
+    """The speech service's URL: the one given, one started here with --speech, or None."""
+    if args.speech_url:
+        return str(args.speech_url).rstrip("/")
+    if not args.speech:
+        return None
+    from speech_service.app import SpeechConfig, SpeechService
+
+    engine = None
+    if args.speech_engine == "fake":
+        from speech_service.fake import FakeEngine
+
+        engine = FakeEngine()
+    running = SpeechService.open(SpeechConfig(port=0), engine).start()
+    print(f"Embedded speech service: {running.url}", flush=True)
+    return str(running.url)
 
 
 def _usage_log(args: argparse.Namespace, epj_url: str):  # type: ignore[no-untyped-def]
     """The process's usage log from the evaluation's configuration. With the embedded mock and no
     configured collector, events go to the mock's collector; without a configured key, the demo
-    uses a random key of its own (kept beside the logs) so users can be counted in the report."""
+    uses a random key of its own (kept beside the logs, the user's alone) so users can be counted in
+    the report."""
     import secrets
     from dataclasses import replace
 
+    from mobile_app.services.private_files import create_private
     from mobile_app.services.usage import UsageConfig, UsageLog
 
     try:
@@ -83,10 +113,7 @@ def _usage_log(args: argparse.Namespace, epj_url: str):  # type: ignore[no-untyp
         if config.key is None:
             key_file = config.directory / "demo-pseudonym.key"
             try:
-                if not key_file.exists():
-                    key_file.parent.mkdir(parents=True, exist_ok=True)
-                    key_file.write_text(secrets.token_hex(32))
-                    key_file.chmod(0o600)
+                create_private(key_file, secrets.token_hex(32).encode("ascii"))  # 0600 from the start; kept if there
                 config = replace(config, key=key_file.read_text().strip().encode())
             except OSError as error:
                 print(f"Usage log without pseudonyms: the demo key could not be kept ({error})", flush=True)
@@ -112,10 +139,19 @@ def _desktop_available() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from mobile_app.domain import hospital_time
+
+    try:
+        hospital_time.set_zone(args.time_zone)
+    except ValueError as error:
+        parser.error(str(error))
     epj_url = args.epj_url.rstrip("/") if args.epj_url else _start_mock(args)
     if not args.epj_url:
-        print("Demo logins: lege1, spl1, lege2, revisor (PIN 1234)", flush=True)
+        from mock_epj.app import DEMO_LOGINS, DEMO_PIN
+
+        print(f"Demo logins: {', '.join(name for name, _, _ in DEMO_LOGINS)} (PIN {DEMO_PIN})", flush=True)
 
     import flet as ft
 
@@ -128,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         if usage.enabled and args.sus_after_sessions > 0 else None
     config = AppConfig(epj_url=epj_url, lang=args.lang, idle_seconds=args.idle_timeout,
                        poll_seconds=max(1.0, args.poll_seconds), usage=usage, started=started,
-                       sus_schedule=sus)
+                       sus_schedule=sus, time_zone=args.time_zone, speech_url=_start_speech(args),
+                       speech_secret=os.environ.get("VISITT_SPEECH_SECRET") or None)
     web = args.web
     if not web:
         reason = _desktop_available()

@@ -25,8 +25,11 @@ class Gender(StrEnum):
 
 
 class Role(StrEnum):
+    """The user's role on the ward (PractitionerRole.code); what each may do is in domain/roles.py."""
+
     DOCTOR = "doctor"
     NURSE = "nurse"
+    HEALTH_WORKER = "health_worker"
     AUDITOR = "auditor"
     OTHER = "other"
 
@@ -109,6 +112,7 @@ class WardBed(Model):
     has_new_results: bool = False  # filled by the lab issue
     news2: int | None = None  # filled when vital signs are scored
     ward_note: str | None = None  # the ward's note on the patient, seen by the ward's staff
+    thrombosis_due: bool = False  # in hospital for 24 hours with no thrombosis-risk assessment
 
 
 class Stay(Model):
@@ -122,6 +126,21 @@ class Stay(Model):
     bed_name: str | None = None
     reason: str | None = None
     responsible: str | None = None  # the attending doctor's name
+
+
+OUTPATIENT_CLASSES = frozenset({"AMB", "EMER", "VR", "HH"})  # visits, not stays (v3 ActCode)
+
+
+class Attendance(Model):
+    """An outpatient visit (Encounter class AMB, an emergency or virtual visit), apart from stays."""
+
+    id: str
+    status: str
+    start: datetime | None = None
+    end: datetime | None = None
+    clinic: str | None = None
+    kind: str | None = None
+    responsible: str | None = None
 
 
 class Allergy(Model):
@@ -182,6 +201,7 @@ class Measurement(Model):
     time: datetime | None = None
     status: str = "final"
     components: tuple[tuple[str, float | None, str | None], ...] = ()  # (code, value, unit)
+    details: tuple[str, ...] = ()  # the written or coded values of components, e.g. the oxygen device
 
     @property
     def display_value(self) -> str:
@@ -201,6 +221,14 @@ class DocumentSummary(Model):
     status: str = "final"  # docStatus: final, preliminary, amended
     text: str | None = None  # plain-text content when included
     version: str | None = None  # meta.versionId, for an update with If-Match
+    author_id: str | None = None  # the author's Practitioner id: only they may continue a draft
+    client_id: str | None = None  # the writer's id for the note (urn:uuid): saving again updates it
+    encounter_id: str | None = None  # the stay it was written in
+
+    @property
+    def is_draft(self) -> bool:
+        """Saved but not signed (docStatus preliminary)."""
+        return self.status == "preliminary"
 
 
 class NextOfKin(Model):
@@ -254,6 +282,27 @@ class NoteItem(Model):
     modified_at: datetime | None = None
 
 
+class ThrombosisRisk(Model):
+    """The newest recorded assessment of a patient."""
+
+    id: str
+    total: int | None = None  # the Padua score (None when the EPJ stored only the risk)
+    high_risk: bool
+    assessed_at: datetime | None = None
+    assessed_by: str | None = None
+    method: str = "padua"
+
+
+class Spo2ScaleChoice(Model):
+    """A doctor's recorded choice of SpO2 scale for a patient (a Flag in the EPJ)."""
+
+    scale: Literal[1, 2]
+    flag_id: str
+    version: str | None = None
+    chosen_by: str | None = None
+    chosen_at: datetime | None = None
+
+
 class PatientOverview(Model):
     """Everything the patient screen shows, fetched in one round trip."""
 
@@ -263,8 +312,13 @@ class PatientOverview(Model):
     responsible_doctor: str | None = None
     critical: CriticalInfo = CriticalInfo()
     vitals: tuple[Measurement, ...] = ()  # newest per code
-    labs: tuple[Measurement, ...] = ()  # newest per code
-    stays: tuple[Stay, ...] = ()  # newest first
+    spo2_scale2: bool = False  # NEWS2 scores SpO2 on scale 2 (hypercapnic failure, unless a doctor chose scale 1)
+    hypercapnic: bool = False  # documented hypercapnic respiratory failure (an active J96.1 condition)
+    spo2_scale_choice: Spo2ScaleChoice | None = None  # a doctor's recorded choice of scale
+    thrombosis_risk: ThrombosisRisk | None = None  # the newest Padua assessment
+    labs: tuple[LabResult, ...] = ()  # recent blood tests, newest first (domain.newest_results makes the lines)
+    stays: tuple[Stay, ...] = ()  # newest first, outpatient visits too
+    attendances: tuple[Attendance, ...] = ()  # the outpatient visits among them ("Oppmøter"), newest first
     documents: tuple[DocumentSummary, ...] = ()  # newest first
     next_of_kin: tuple[NextOfKin, ...] = ()
     care_plans: tuple[CarePlanSummary, ...] = ()
@@ -273,6 +327,11 @@ class PatientOverview(Model):
     own_note: NoteItem | None = None  # my own note on this patient (only I see it)
     ward_note: NoteItem | None = None  # the ward's note on this patient
     fetched_at: datetime
+
+    @property
+    def inpatient_stays(self) -> tuple[Stay, ...]:
+        """The stays tab: stays, without the outpatient visits (those are the attendances)."""
+        return tuple(s for s in self.stays if s.kind not in OUTPATIENT_CLASSES)
 
 
 class MyPatients(Model):
@@ -478,6 +537,8 @@ class Notification(Model):
     sender: str | None = None
     open_view: NotificationView = NotificationView.OVERVIEW
     status: str | None = None  # the Task's status
+    version: str | None = None  # the Task's version (its status is changed with If-Match on it)
+    due: datetime | None = None  # a Task's deadline (restriction.period.end)
     urgent: bool = False
     updated: datetime | None = None  # meta.lastUpdated, the server's clock: pass the newest as since
 

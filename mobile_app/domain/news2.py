@@ -22,9 +22,12 @@ SPO2_ALT = "2708-6"  # oxygen saturation in arterial blood
 OXYGEN_FLOW = "3151-8"
 BLOOD_PRESSURE = "85354-9"
 SYSTOLIC = "8480-6"
+DIASTOLIC = "8462-4"
 PULSE = "8867-4"
 TEMPERATURE = "8310-5"
 CONSCIOUSNESS = "67775-7"
+PANEL = "85353-1"  # vital signs panel: groups one set (hasMember)
+OXYGEN_DEVICE = "oxygen-device"  # a component of the oxygen flow naming how oxygen is given
 HYPERCAPNIC_FAILURE = "J96.1"  # ICD-10: chronic respiratory failure; the marker for scale 2
 
 
@@ -85,22 +88,23 @@ class News2Score(Model):
         return any(score == 3 for score in self.scores.values())
 
 
-def _whole(value: float) -> int:
+def whole(value: float) -> int:
+    """A value as the chart reads it: rounded half away from zero to a whole number."""
     return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
 
 
 def respiration_score(rate: float) -> int:
-    r = _whole(rate)
+    r = whole(rate)
     return 3 if r <= 8 else 1 if r <= 11 else 0 if r <= 20 else 2 if r <= 24 else 3
 
 
 def spo2_scale1_score(spo2: float) -> int:
-    s = _whole(spo2)
+    s = whole(spo2)
     return 3 if s <= 91 else 2 if s <= 93 else 1 if s <= 95 else 0
 
 
 def spo2_scale2_score(spo2: float, on_oxygen: bool) -> int:
-    s = _whole(spo2)
+    s = whole(spo2)
     if s <= 83:
         return 3
     if s <= 85:
@@ -117,12 +121,12 @@ def oxygen_score(on_oxygen: bool) -> int:
 
 
 def systolic_score(systolic: float) -> int:
-    s = _whole(systolic)
+    s = whole(systolic)
     return 3 if s <= 90 else 2 if s <= 100 else 1 if s <= 110 else 0 if s <= 219 else 3
 
 
 def pulse_score(pulse: float) -> int:
-    p = _whole(pulse)
+    p = whole(pulse)
     return 3 if p <= 40 else 1 if p <= 50 else 0 if p <= 90 else 1 if p <= 110 else 2 if p <= 130 else 3
 
 
@@ -198,7 +202,7 @@ _CONSCIOUSNESS_WORDS = (
 
 def vital_signs(measurements: Iterable[Measurement]) -> VitalSigns:
     """The NEWS2 inputs from vital-sign measurements (LOINC coded); the newest of each code wins.
-    An oxygen flow above 0 L/min means the patient is on oxygen."""
+    An oxygen flow above 0 L/min, or a delivery device named on it, means the patient is on oxygen."""
     newest: dict[str, Measurement] = {}
     for m in measurements:
         if m.status in ("entered-in-error", "cancelled") or (m.system not in (None, LOINC)):
@@ -214,11 +218,12 @@ def vital_signs(measurements: Iterable[Measurement]) -> VitalSigns:
     systolic = next((v for code, v, _ in newest[BLOOD_PRESSURE].components if code == SYSTOLIC),
                     None) if BLOOD_PRESSURE in newest else None
     flow = number(OXYGEN_FLOW)
+    device = OXYGEN_FLOW in newest and any(code == OXYGEN_DEVICE for code, _, _ in newest[OXYGEN_FLOW].components)
     level = consciousness_of(newest[CONSCIOUSNESS]) if CONSCIOUSNESS in newest else None
     return VitalSigns(
         respiration=number(RESPIRATION),
         spo2=number(SPO2) if number(SPO2) is not None else number(SPO2_ALT),
-        on_oxygen=None if flow is None else flow > 0,
+        on_oxygen=True if device else None if flow is None else flow > 0,
         systolic=systolic if systolic is not None else number(SYSTOLIC),
         pulse=number(PULSE),
         consciousness=level,

@@ -69,6 +69,7 @@ class NoteDraft(Draft):
     status: NoteStatus = NoteStatus.DRAFT
     author_id: FhirId
     author_name: str | None = None  # shown as the note's author in the Documents list
+    patient_name: str | None = None  # for showing the outbox item; not sent
     created: AwareDatetime = Field(default_factory=_now)
 
     @property
@@ -87,6 +88,8 @@ class PatientNoteDraft(Draft):
     author_id: FhirId
     version: str | None = None
     note_id: FhirId | None = None
+    patient_name: str | None = None  # for showing the outbox item; not sent
+    author_name: str | None = None  # written as the author's display: who saved this version
     created: AwareDatetime = Field(default_factory=_now)
 
 
@@ -96,10 +99,12 @@ class MessageDraft(Draft):
     kind: Literal["message"] = "message"
     client_id: str = Field(default_factory=new_client_id)
     author_id: FhirId
+    author_name: str | None = None  # the sender's name, sent with the reference: the recipient sees "Fra ..."
     recipient_id: FhirId
     recipient_name: str | None = None  # for showing the outbox item; not sent
     text: str
     about_patient_id: FhirId | None = None
+    about_patient_name: str | None = None  # for showing the outbox item; not sent
     created: AwareDatetime = Field(default_factory=_now)
 
 
@@ -110,6 +115,9 @@ class Problem(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     UNKNOWN = "unknown"
+    IMPOSSIBLE = "impossible"  # a measured value outside what is possible
+    UNCONFIRMED = "unconfirmed"  # an unusual value the author has not confirmed
+    INCOMPLETE = "incomplete"  # a registration that contradicts itself or lacks a part
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,9 @@ class InputProblem:
             return f"The {self.field} is empty"
         if self.problem is Problem.TOO_LONG:
             return f"The {self.field} has {self.length} characters; at most {self.limit} are allowed"
-        return f"The {self.field} is not one the app knows"
+        if self.problem is Problem.UNKNOWN:
+            return f"The {self.field} is not one the app knows"
+        return f"The {self.field} is {self.problem.value.replace('_', ' ')}"
 
 
 def _text_problem(field: str, text: str, limit: int) -> InputProblem | None:

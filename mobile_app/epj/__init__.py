@@ -1,10 +1,11 @@
 """The EPJ client: the only part of the app that knows FHIR.
 
-``EpjClient`` talks FHIR R4 over HTTP, ``mapping`` and ``clinical`` turn FHIR JSON into the domain
+``EpjClient`` talks FHIR R4 over HTTP (through ``transport.FhirTransport``) and is what the
+``Epj`` protocol asks for, ``mapping`` and ``clinical`` turn FHIR JSON into the domain
 models, and ``errors`` is the one exception hierarchy the screens turn into messages.
 """
 
-from mobile_app.epj.client import EpjClient, LoginResult
+from mobile_app.epj.client import EpjClient
 from mobile_app.epj.errors import (
     AccessDenied,
     AccountLocked,
@@ -23,6 +24,7 @@ from mobile_app.epj.errors import (
     Unavailable,
     WrongCredentials,
 )
+from mobile_app.epj.protocol import Epj, LoginResult
 
 __all__ = [
     "AccessDenied",
@@ -30,6 +32,7 @@ __all__ = [
     "AuthError",
     "BadResponse",
     "Conflict",
+    "Epj",
     "EpjClient",
     "EpjError",
     "InputRejected",

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mobile_app.domain import news2
 from mobile_app.domain.models import (
     Allergy,
     CarePlanActivity,
@@ -25,7 +26,8 @@ from mobile_app.domain.models import (
     PatientOverview,
     PloMessage,
 )
-from mobile_app.epj import fhir, mapping
+from mobile_app.domain.recording import uses_scale2
+from mobile_app.epj import fhir, labs, mapping, recording_mapping, worklist_mapping
 from mobile_app.epj.fhir import JSON
 
 LOINC = "http://loinc.org"
@@ -159,9 +161,12 @@ def measurement(resource: JSON) -> Measurement | None:
     main = fhir.codings(code)[0] if fhir.codings(code) else {}
     value, value_text, comparator, unit = _value(resource)
     components: list[tuple[str, float | None, str | None]] = []
+    details: list[str] = []
     for component in fhir.objects(resource, "component"):
-        c_value, _, _, c_unit = _value(component)
+        c_value, c_text, _, c_unit = _value(component)
         components.append((fhir.code_of(fhir.obj(component, "code")) or "", c_value, c_unit))
+        if c_value is None and c_text:
+            details.append(c_text)
     if fhir.text(main, "code") == BLOOD_PRESSURE and main.get("system", LOINC) == LOINC and value is None:
         parts = {c[0]: c for c in components}
         systolic, diastolic = parts.get(SYSTOLIC), parts.get(DIASTOLIC)
@@ -189,6 +194,7 @@ def measurement(resource: JSON) -> Measurement | None:
         or fhir.period_start(resource, "effectivePeriod"),
         status=fhir.text(resource, "status") or "final",
         components=tuple(components),
+        details=tuple(details),
     )
 
 
@@ -227,6 +233,10 @@ def document(resource: JSON) -> DocumentSummary | None:
         status=fhir.text(resource, "docStatus") or "final",
         text=fhir.first(fhir.attachment_text(a) for a in attachments),
         version=fhir.version_id(resource),
+        author_id=fhir.first(fhir.reference_id(a, "Practitioner") for a in authors),
+        client_id=fhir.client_id(resource),
+        encounter_id=fhir.first(fhir.reference_id(e, "Encounter")
+                                for e in fhir.objects(fhir.obj(resource, "context"), "encounter")),
     )
 
 
@@ -346,6 +356,15 @@ class OverviewSources:
     related: list[JSON] = field(default_factory=list)
     care_plans: list[JSON] = field(default_factory=list)
     communications: list[JSON] = field(default_factory=list)
+    risk_assessments: list[JSON] = field(default_factory=list)
+    risk_answers: list[JSON] = field(default_factory=list)
+
+
+def spo2_scale2(conditions: Iterable[JSON]) -> bool:
+    """Whether an active condition is hypercapnic respiratory failure (NEWS2's SpO2 scale 2)."""
+    codes = [code for c in conditions if not _gone(c, "clinicalStatus", "verificationStatus")
+             for coding in fhir.codings(fhir.obj(c, "code")) if (code := fhir.text(coding, "code"))]
+    return news2.uses_scale2(codes)
 
 
 def patient_overview(sources: OverviewSources, fetched_at: datetime,
@@ -358,6 +377,9 @@ def patient_overview(sources: OverviewSources, fetched_at: datetime,
                          if (ref := fhir.reference_key(fhir.obj(e, "serviceProvider"))))
     plans = [p for r in sources.care_plans if (p := care_plan(r)) is not None]
     messages = sorted(sources.communications, key=lambda c: _time(c.get("sent")), reverse=True)
+    hypercapnic = spo2_scale2(sources.conditions)
+    choice = recording_mapping.scale_choices(sources.flags).get(patient_id)
+    stays = tuple(mapping.stays_newest_first(sources.encounters, practitioners))
     return PatientOverview(
         patient=mapping.patient_summary(sources.patient, mapping.current_stay(current) if current else None),
         contact=contact_details(sources.patient),
@@ -365,9 +387,14 @@ def patient_overview(sources: OverviewSources, fetched_at: datetime,
         responsible_doctor=stay.responsible if stay else None,
         critical=critical_info(sources.allergies, sources.conditions, sources.devices, sources.flags,
                                patient_id),
-        vitals=newest_per_code(sources.vitals),
-        labs=newest_per_code(sources.labs),
-        stays=tuple(mapping.stays_newest_first(sources.encounters, practitioners)),
+        vitals=newest_per_code(r for r in sources.vitals if not fhir.objects(r, "hasMember")),
+        spo2_scale2=uses_scale2(hypercapnic, choice),
+        hypercapnic=hypercapnic,
+        spo2_scale_choice=choice,
+        thrombosis_risk=recording_mapping.newest_thrombosis_risk(sources.risk_assessments, sources.risk_answers),
+        labs=tuple(labs.blood_tests(sources.labs)),
+        stays=stays,
+        attendances=tuple(worklist_mapping.attendances(stays)),
         documents=documents(sources.documents),
         next_of_kin=tuple(k for r in sources.related if (k := next_of_kin(r)) is not None),
         care_plans=tuple(sorted(plans, key=lambda p: p.status != "active")),

@@ -4,9 +4,14 @@ EpjError
  ├── AuthError
  │    ├── WrongCredentials        401 at login
  │    ├── AccountLocked           429 at login (retry_after seconds)
- │    ├── SessionExpired          401 "expired" on a request
- │    └── NotLoggedIn             401 otherwise (revoked or unknown token)
+ │    ├── SessionExpired          401 "expired" on a request; a refresh token refused (smart.py)
+ │    ├── NotLoggedIn             401 otherwise (revoked or unknown token)
+ │    ├── LoginRefused            the authorization server said no (or its answer was not ours: state, iss)
+ │    └── IdTokenInvalid          the id_token's signature or claims do not hold
  ├── AccessDenied                403 (break-the-glass may help when patient_id is set)
+ │    ├── BreakGlassRefused       the token exchange for emergency access was refused (smart.py)
+ │    └── BreakGlassUnavailable   no emergency access from the app (no token exchange, or a 403 after
+ │                                asking): take it in the EPJ itself
  ├── NotFound                    404 / 410
  ├── Conflict                    412 (someone changed it; changed_by / changed_at say who and when)
  ├── InvalidRequest              400 / 405 / 406 / 413 / 415 / 422 (not worth retrying)
@@ -58,6 +63,19 @@ class NotLoggedIn(AuthError):
     pass
 
 
+class LoginRefused(AuthError):
+    """The authorization server refused the login (``error`` is its OAuth error code, e.g.
+    access_denied when the user cancelled), or its answer did not belong to this login."""
+
+    def __init__(self, detail: str = "", status: int | None = None, *, error: str | None = None) -> None:
+        super().__init__(detail, status)
+        self.error = error
+
+
+class IdTokenInvalid(AuthError):
+    """An id_token whose signature, issuer, audience, expiry or nonce does not hold: not trusted."""
+
+
 class AccessDenied(EpjError):
     """``patient`` is the patient's banner data when the server showed it (demographics are open)."""
 
@@ -66,6 +84,16 @@ class AccessDenied(EpjError):
         super().__init__(detail, status)
         self.patient_id = patient_id
         self.patient = patient
+
+
+class BreakGlassRefused(AccessDenied):
+    """The server refused emergency access (a role that may not, a reason it did not accept)."""
+
+
+class BreakGlassUnavailable(AccessDenied):
+    """Emergency access (break-the-glass) cannot be had from the app: the server offers no token
+    exchange for it, or it was asked for and the EPJ still refused the record (a plain FHIR server
+    honours no custom header). It must be taken in the EPJ itself."""
 
 
 class NotFound(EpjError):

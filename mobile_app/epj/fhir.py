@@ -28,6 +28,8 @@ LOCATION_PHYSICAL_TYPE = "http://terminology.hl7.org/CodeSystem/location-physica
 PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 CONTACT_ROLE = "http://terminology.hl7.org/CodeSystem/v2-0131"
 ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
+HPR_CATEGORY = "urn:oid:2.16.578.1.12.4.1.1.9060"  # Volven 9060: the HPR register's health-personnel categories
 SUBSETTED = "SUBSETTED"
 
 # The hospital's local code systems (documented in the README).
@@ -37,6 +39,8 @@ DOCUMENT_TYPE = f"{LOCAL_CODES}/document-type"
 COMMUNICATION_CATEGORY = f"{LOCAL_CODES}/communication-category"
 LIST_CODE = f"{LOCAL_CODES}/list-code"
 RECENT_PATIENTS = "recent-patients"
+RFC3986 = "urn:ietf:rfc:3986"  # identifiers that are URIs, e.g. urn:uuid:...
+STAFF_ROLE = f"{LOCAL_CODES}/staff-role"
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)
@@ -266,6 +270,12 @@ def phone(resource: JSON) -> str | None:
     return text(phones[0], "value") if phones else None
 
 
+def client_id(resource: JSON) -> str | None:
+    """The writer's own id for a resource: its identifier ``urn:ietf:rfc:3986|urn:uuid:<id>``."""
+    value = identifier_value(resource, RFC3986)
+    return value.removeprefix("urn:uuid:") if value and value.startswith("urn:uuid:") else None
+
+
 def identifier_value(resource: JSON, system: str) -> str | None:
     for identifier in objects(resource, "identifier"):
         if identifier.get("system") == system and text(identifier, "value"):
@@ -314,3 +324,9 @@ def of_type(bundle: JSON, resource_type: str, mode: str | None = None) -> list[J
 def by_key(bundle: JSON) -> dict[str, JSON]:
     """Every resource of a Bundle by ``Type/id``."""
     return {key(r): r for r in entries(bundle)}
+
+
+def next_link(bundle: JSON) -> str | None:
+    """The URL of a searchset's next page, if any."""
+    return next((url for link in objects(bundle, "link")
+                 if link.get("relation") == "next" and (url := text(link, "url"))), None)

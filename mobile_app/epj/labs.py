@@ -5,6 +5,12 @@ with only one end or only text, values as text or codes, comparators in ``valueQ
 string such as ``"<5"``, missing units, interpretation codes of HL7 v3 or v2. Results entered in
 error are left out; cancelled ones stay in the history but are never the newest value.
 
+Who signed a result is not in the Observation (a real EPJ lets nobody but the lab change it): a
+signature is a ``Provenance`` whose target is the result's version, with the activity ISO 21089
+``verify`` (or no activity and an agent of type ``verifier``), found with ``_revinclude=Provenance:target``. A
+Provenance on an older version does not sign the current one: a result whose value changed after
+signing is unsigned again. A target without a version signs what was there when it was recorded.
+
 Microbiology Observations (the organism and susceptibility results of an MB report) carry the
 category ``laboratory`` too; they are told apart by belonging to a microbiology report, by being a
 member of such a result, or by the hospital's microbiology code systems, and are left out of the
@@ -13,10 +19,9 @@ blood-test panel.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mobile_app.domain import labs as lab_domain
 from mobile_app.domain.models import (
@@ -40,9 +45,10 @@ LOCAL_LAB = f"{fhir.LOCAL_CODES}/local-lab"
 SNOMED = "http://snomed.info/sct"
 NO_GROWTH_CODES = frozenset({"264868006"})  # SNOMED CT: no growth
 _NO_GROWTH_WORDS = ("ingen vekst", "no growth", "ikke vekst")
-EXTENSIONS = "https://visitt.example.no/fhir/StructureDefinition"
-EXT_SIGNED_BY = f"{EXTENSIONS}/signed-by"
-EXT_SIGNED_AT = f"{EXTENSIONS}/signed-at"
+ISO_21089_LIFECYCLE = "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle"
+VERIFY = "verify"  # the activity of a signature (ISO 21089 "Verify Record Lifecycle Event")
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+VERIFIER = "verifier"  # the signer's agent type
 _CODE_PREFERENCE = (lab_domain.NLK, LOCAL_LAB)  # which coding names the analyte, if several
 _SIR = frozenset({"S", "I", "R"})
 
@@ -163,19 +169,66 @@ def _interpretation(resource: JSON) -> str | None:
     return next((code for c in codings if (code := fhir.text(c, "code"))), None)
 
 
-def signature(resource: JSON) -> Signature | None:
-    """Who signed the result (extension signed-by) and when (signed-at); None when unsigned."""
-    extensions = fhir.objects(resource, "extension")
-    by = next((fhir.obj(e, "valueReference") for e in extensions if e.get("url") == EXT_SIGNED_BY), None)
-    if by is None:
+def is_signature(provenance: JSON) -> bool:
+    """A Provenance that signs (verifies) what it targets: its activity is ISO 21089 ``verify``, or
+    it names no activity and has a ``verifier`` agent (a lab's Provenance of making the result,
+    whose activity is another, is no signature even when a lab technician verified it)."""
+    activity = fhir.obj(provenance, "activity")
+    if fhir.codings(activity):
+        return fhir.has_code(activity, ISO_21089_LIFECYCLE, VERIFY)
+    return any(fhir.has_code(fhir.obj(agent, "type"), PARTICIPANT_TYPE, VERIFIER)
+               for agent in fhir.objects(provenance, "agent"))
+
+
+def _target_version(reference: JSON) -> str | None:
+    """The version a reference names (``Observation/1/_history/3`` -> ``3``), None without one."""
+    parts = (fhir.text(reference, "reference") or "").split("?")[0].rstrip("/").split("/")
+    return parts[-1] if len(parts) >= 4 and parts[-2] == "_history" else None
+
+
+Signatures = Mapping[str, list[tuple[str | None, JSON]]]  # Observation/<id> -> (version, Provenance)
+
+
+def signatures_by_target(provenances: Iterable[JSON]) -> dict[str, list[tuple[str | None, JSON]]]:
+    """The signing Provenances by the result they target (with the version each names)."""
+    found: dict[str, list[tuple[str | None, JSON]]] = {}
+    for provenance in provenances:
+        if not is_signature(provenance):
+            continue
+        for target in fhir.objects(provenance, "target"):
+            if (key := fhir.reference_key(target)) is not None:
+                found.setdefault(key, []).append((_target_version(target), provenance))
+    return found
+
+
+def _signs(resource: JSON, version: str | None, provenance: JSON) -> bool:
+    """Whether a signature on ``version`` signs the result as it is now."""
+    if version is not None:
+        return version == fhir.version_id(resource)
+    changed = fhir.parse_instant(fhir.obj(resource, "meta").get("lastUpdated"))
+    recorded = fhir.parse_instant(provenance.get("recorded"))
+    return changed is None or recorded is None or recorded >= changed
+
+
+def signature(resource: JSON, signatures: Signatures) -> Signature | None:
+    """Who signed this version of the result first, and when; None when it is unsigned."""
+    valid = [p for version, p in signatures.get(fhir.key(resource), []) if _signs(resource, version, p)]
+    if not valid:
         return None
-    at = next((e.get("valueDateTime") for e in extensions if e.get("url") == EXT_SIGNED_AT), None)
-    return Signature(practitioner_id=fhir.reference_id(by, "Practitioner"),
-                     name=fhir.display(by) or fhir.reference_key(by) or "", at=fhir.parse_instant(at))
+    first = min(valid, key=lambda p: fhir.parse_instant(p.get("recorded")) or _NEVER)
+    agents = fhir.objects(first, "agent")
+    agent = next((a for a in agents if fhir.has_code(fhir.obj(a, "type"), PARTICIPANT_TYPE, VERIFIER)),
+                 agents[0] if agents else {})
+    who = fhir.obj(agent, "who")
+    return Signature(practitioner_id=fhir.reference_id(who, "Practitioner"),
+                     name=fhir.display(who) or fhir.reference_key(who) or "",
+                     at=fhir.parse_instant(first.get("recorded")))
 
 
-def lab_result(resource: JSON, report: ReportInfo | None = None) -> LabResult | None:
-    """One blood-test result; None when entered in error."""
+def lab_result(resource: JSON, report: ReportInfo | None = None, signatures: Signatures | None = None
+               ) -> LabResult | None:
+    """One blood-test result (signed when ``signatures`` holds a signature of this version); None
+    when entered in error."""
     status = fhir.text(resource, "status") or "final"
     if status == "entered-in-error":
         return None
@@ -198,7 +251,7 @@ def lab_result(resource: JSON, report: ReportInfo | None = None) -> LabResult | 
         or fhir.period_start(resource, "effectivePeriod") or fhir.parse_instant(resource.get("issued")),
         status=status, version=fhir.version_id(resource), flag=flag,
         group=lab_domain.lab_group(code, name), issued=fhir.parse_instant(resource.get("issued")),
-        reference_text=range_text, signature=signature(resource),
+        reference_text=range_text, signature=signature(resource, signatures or {}),
         report_id=report.id if report else None, panel=report.panel if report else None,
         performer=fhir.first([*(fhir.display(p) for p in fhir.objects(resource, "performer")),
                               report.performer if report else None]),
@@ -215,10 +268,12 @@ def _newest_first(result: LabResult) -> tuple[float, float, str]:
     return -stamp(result.time), -stamp(result.issued), result.id
 
 
-def lab_panel(patient_id: str, observations: Iterable[JSON], reports: Iterable[JSON],
-              fetched_at: datetime, *, complete: bool = True) -> LabPanel:
-    """The lab tab: the newest value of each analyte, pending results and every analyte's history."""
+def blood_tests(observations: Iterable[JSON], reports: Iterable[JSON] = (),
+                provenances: Iterable[JSON] = ()) -> list[LabResult]:
+    """The blood-test results among lab Observations, newest first: microbiology and grouping
+    Observations are left out, and each result counts once (signed by the ``provenances``)."""
     observations = list(observations)
+    signatures = signatures_by_target(provenances)
     by_result, micro = reports_by_result(reports)
     micro = _micro_members(observations, micro)
     results: dict[str, LabResult] = {}
@@ -228,10 +283,16 @@ def lab_panel(patient_id: str, observations: Iterable[JSON], reports: Iterable[J
             continue
         if fhir.objects(resource, "hasMember") and not _has_value(resource):
             continue  # a grouping Observation, not a result
-        result = lab_result(resource, by_result.get(resource_id))
+        result = lab_result(resource, by_result.get(resource_id), signatures)
         if result is not None:
             results[resource_id] = result
-    ordered = sorted(results.values(), key=_newest_first)
+    return sorted(results.values(), key=_newest_first)
+
+
+def lab_panel(patient_id: str, observations: Iterable[JSON], reports: Iterable[JSON],
+              fetched_at: datetime, *, complete: bool = True, provenances: Iterable[JSON] = ()) -> LabPanel:
+    """The lab tab: the newest value of each analyte, pending results and every analyte's history."""
+    ordered = blood_tests(observations, reports, provenances)
     history: dict[str, list[LabResult]] = {}
     latest: dict[str, LabResult] = {}
     for result in ordered:
@@ -336,44 +397,28 @@ def micro_reports(bundle: JSON) -> list[MicroReport]:
 _NEVER = datetime.fromtimestamp(0, UTC)
 
 
-# ------------------------------------------------------------------ paging and the ward list
-
-
-def next_link(bundle: JSON) -> str | None:
-    """The URL of a searchset's next page, if any."""
-    return next((url for link in fhir.objects(bundle, "link")
-                 if link.get("relation") == "next" and (url := fhir.text(link, "url"))), None)
-
-
-def remaining_pages(bundle: JSON, limit: int) -> list[str]:
-    """The searches for every page after this one (at most ``limit``), as relative URLs for a
-    batch, when the next link pages by ``_offset`` and the Bundle gives ``total``; else none."""
-    link, total = next_link(bundle), bundle.get("total")
-    if link is None or not isinstance(total, int) or isinstance(total, bool):
-        return []
-    parts = urlsplit(link)
-    params = parse_qsl(parts.query, keep_blank_values=True)
-    found = dict(params)
-    if not found.get("_offset", "").isdigit() or not found.get("_count", "").isdigit() or int(found["_count"]) < 1:
-        return []
-    start, step = int(found["_offset"]), int(found["_count"])
-    resource_type = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    kept = [(k, v) for k, v in params if k != "_offset"]
-    return [f"{resource_type}?{urlencode([*kept, ('_offset', str(offset))])}"
-            for offset in range(start, total, step)][:limit]
+# ------------------------------------------------------------------ the ward list
 
 
 def unsigned_patients(encounters: Iterable[JSON], observations: Iterable[JSON], now: datetime,
-                      hours: float = lab_domain.NEW_RESULT_HOURS) -> set[str]:
+                      hours: float = lab_domain.NEW_RESULT_HOURS, provenances: Iterable[JSON] = ()) -> set[str]:
     """The ward's patients (from their current stays) with a new blood-test result nobody signed."""
     on_ward = {p for e in encounters if (p := fhir.reference_id(fhir.obj(e, "subject"), "Patient"))}
+    return unsigned_among(on_ward, observations, now, hours, provenances)
+
+
+def unsigned_among(patients: set[str], observations: Iterable[JSON], now: datetime,
+                   hours: float = lab_domain.NEW_RESULT_HOURS, provenances: Iterable[JSON] = ()) -> set[str]:
+    """Those of ``patients`` with a new blood-test result nobody signed (no signing Provenance of
+    its current version among ``provenances``)."""
+    signatures = signatures_by_target(provenances)
     marked: set[str] = set()
     for resource in observations:
         patient = fhir.reference_id(fhir.obj(resource, "subject"), "Patient")
-        if patient not in on_ward or patient in marked or is_micro_observation(resource) \
+        if patient not in patients or patient in marked or is_micro_observation(resource) \
                 or fhir.objects(resource, "hasMember"):
             continue
-        result = lab_result(resource)
+        result = lab_result(resource, signatures=signatures)
         if result is not None and lab_domain.needs_signing(result, now, hours):
             marked.add(patient)
     return marked

@@ -62,10 +62,37 @@ def gender(value: Any) -> Gender:
 
 
 def role(value: Any) -> Role:
+    """The role named in the login answer (a fallback: the EPJ's PractitionerRole decides)."""
     try:
         return Role(value)
     except ValueError:
         return Role.OTHER
+
+
+# PractitionerRole.code -> role: the HPR register's categories (LE lege, SP sykepleier, HF
+# helsefagarbeider), HL7's practitioner-role codes, and the hospital's own staff roles.
+_ROLE_CODES: dict[tuple[str, str], Role] = {
+    (fhir.HPR_CATEGORY, "LE"): Role.DOCTOR, (fhir.HPR_CATEGORY, "SP"): Role.NURSE,
+    (fhir.HPR_CATEGORY, "HF"): Role.HEALTH_WORKER,
+    (fhir.PRACTITIONER_ROLE, "doctor"): Role.DOCTOR, (fhir.PRACTITIONER_ROLE, "nurse"): Role.NURSE,
+    (fhir.STAFF_ROLE, "auditor"): Role.AUDITOR,
+}
+# When a person holds several roles, the one that may do most counts (a doctor who is also a nurse).
+_ROLE_RANK = (Role.DOCTOR, Role.NURSE, Role.HEALTH_WORKER, Role.AUDITOR)
+
+
+def practitioner_role(roles: Iterable[JSON]) -> Role | None:
+    """The role from a practitioner's active PractitionerRoles; None when no code is one we know."""
+    found: set[Role] = set()
+    for resource in roles:
+        if resource.get("active") is False:
+            continue
+        for concept in fhir.objects(resource, "code"):
+            for coding in fhir.codings(concept):
+                known = _ROLE_CODES.get((str(coding.get("system", "")), str(coding.get("code", ""))))
+                if known is not None:
+                    found.add(known)
+    return next((r for r in _ROLE_RANK if r in found), None)
 
 
 def patient_summary(patient: JSON, stay: CurrentStay | None = None) -> PatientSummary:

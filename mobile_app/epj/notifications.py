@@ -1,22 +1,20 @@
-"""The notification centre and following a patient's lab results, as FHIR.
+"""The notification centre, as FHIR.
 
-Following is a ``Subscription`` with the criteria ``Observation?patient=Patient/<id>&category=
-laboratory`` and channel type ``message``; the server records the subscriber and, when results
-arrive, sends each subscriber a ``Communication`` with category ``lab-notification``.
-
-The notification centre shows Communications addressed to me (categories ``lab-notification``
-and ``internal-message``) and open Tasks I own. Read or unread:
+The notification centre shows new results of the patients I follow (found by the app with
+standard searches: following.py), Communications addressed to me (``internal-message``, and
+``lab-notification`` from an EPJ that sends such messages itself) and open Tasks I own. Read or
+unread:
 
 - a Communication is read once ``Communication.received`` is set (the time I opened it);
 - a Task is unread while its status is ``requested``; opening it moves it to ``received`` ("the
-  owner has seen it", in FHIR's task state machine), which keeps it open for "My tasks".
+  owner has seen it", in FHIR's task state machine), which keeps it open for "My tasks";
+- new results are read once opened in the app (kept for the session: see following.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from urllib.parse import parse_qsl
 
 from mobile_app.domain.models import Notification, NotificationKind, NotificationView
 from mobile_app.epj import fhir
@@ -27,36 +25,6 @@ INTERNAL_MESSAGE = "internal-message"
 NOTIFICATION_CATEGORIES = (LAB_NOTIFICATION, INTERNAL_MESSAGE)
 OPEN_TASK_STATUSES = ("requested", "received", "accepted", "in-progress")
 _URGENT = frozenset({"urgent", "asap", "stat"})
-
-
-# ------------------------------------------------------------------ following
-
-
-def lab_criteria(patient_id: str) -> str:
-    return f"Observation?patient=Patient/{patient_id}&category=laboratory"
-
-
-def subscription(patient_id: str) -> JSON:
-    return {"resourceType": "Subscription", "status": "requested",
-            "reason": "Følger nye prøvesvar for pasienten", "criteria": lab_criteria(patient_id),
-            "channel": {"type": "message"}}
-
-
-def criteria_patients(criteria: str | None) -> list[str]:
-    """The patient ids a Subscription's criteria names (``patient=Patient/1`` or ``subject=1``)."""
-    _, _, query = (criteria or "").partition("?")
-    ids: list[str] = []
-    for name, value in parse_qsl(query):
-        if name in ("patient", "subject", "patient:Patient"):
-            ids.extend(v.rstrip("/").split("/")[-1] for v in value.split(",") if v.strip())
-    return ids
-
-
-def followed_patients(subscriptions: Iterable[JSON]) -> set[str]:
-    """Patients whose lab results an active (or just requested) Subscription follows."""
-    return {patient for s in subscriptions if s.get("status") in ("active", "requested")
-            and str(s.get("criteria", "")).startswith("Observation")
-            for patient in criteria_patients(fhir.text(s, "criteria"))}
 
 
 # ------------------------------------------------------------------ notifications
@@ -100,7 +68,9 @@ def task_notification(resource: JSON) -> Notification | None:
         text=fhir.first([fhir.text(resource, "description"), fhir.concept_text(fhir.obj(resource, "code"))]) or "",
         time=fhir.parse_instant(resource.get("authoredOn")) or fhir.parse_instant(resource.get("lastModified")),
         read=status != "requested", patient_id=patient, sender=fhir.display(fhir.obj(resource, "requester")),
-        open_view=NotificationView.OVERVIEW if patient else NotificationView.TASK, status=status,
+        open_view=NotificationView.TASK, status=status, version=fhir.version_id(resource),
+        due=fhir.parse_instant(fhir.obj(fhir.obj(resource, "restriction"), "period").get("end"))
+        or fhir.parse_instant(fhir.obj(resource, "executionPeriod").get("end")),
         urgent=resource.get("priority") in _URGENT,
         updated=fhir.parse_instant(fhir.obj(resource, "meta").get("lastUpdated")),
     )
@@ -110,7 +80,11 @@ def notifications(communications: Iterable[JSON], tasks: Iterable[JSON]) -> list
     """Every notification, newest first."""
     found = [n for c in communications if (n := communication_notification(c)) is not None]
     found += [n for t in tasks if (n := task_notification(t)) is not None]
-    return sorted(found, key=lambda n: (n.time or n.updated or _NEVER, n.id), reverse=True)
+    return newest_first(found)
+
+
+def newest_first(items: Iterable[Notification]) -> list[Notification]:
+    return sorted(items, key=lambda n: (n.time or n.updated or _NEVER, n.id), reverse=True)
 
 
 def marked_read(resource: JSON, at: datetime) -> JSON | None:

@@ -64,18 +64,14 @@ def retry_after(value: str | None, now: datetime | None = None) -> int | None:
     return max(0, math.ceil((when - (now or datetime.now(UTC))).total_seconds()))
 
 
-_SAVED_BY = re.compile(r"version (\d+) was saved by (.+?) at (\S+?)\.?(?:\s|$)")
-
-
 def conflict(detail: str, status: int | None = 412, etag: str | None = None) -> Conflict:
-    """A Conflict with who saved the newer version and when, read from the server's message
-    ("... version 3 was saved by Kari Nordmann at 2026-05-04T10:00:00Z ...") and ETag."""
-    changed_by = changed_at = current = None
-    if match := _SAVED_BY.search(detail):
-        current, changed_by, changed_at = match.group(1), match.group(2).strip(), fhir.parse_instant(match.group(3))
+    """A Conflict with the version now current when the ETag says it. Who saved it and when are
+    not read from the server's text (its wording is the server's own, not FHIR): the caller reads
+    the current version and its Provenance (writes.py) where it wants to say."""
+    current = None
     if etag and (tag := re.fullmatch(r'(?:W/)?"([^"]+)"', etag.strip())):
         current = tag.group(1)
-    return Conflict(detail, status, changed_by=changed_by, changed_at=changed_at, current_version=current)
+    return Conflict(detail, status, current_version=current)
 
 
 def error_for(status: int, body: Any, headers: Mapping[str, str] | None = None, *, login: bool = False,
@@ -153,6 +149,13 @@ class EntryResponse:
 
     def bundle(self, patient_id: str | None = None) -> JSON:
         return resource(self.raise_for_status(patient_id), "Bundle")
+
+    def optional_bundle(self, patient_id: str | None = None) -> JSON:
+        """The searchset, or an empty one when the server does not support the search (400, 404,
+        501): for reads the screen can do without, such as a resource type the EPJ lacks."""
+        if self.status in (400, 404, 501):
+            return {"resourceType": "Bundle", "type": "searchset", "entry": []}
+        return self.bundle(patient_id)
 
 
 def batch_entries(body: Any, expected: int) -> list[EntryResponse]:

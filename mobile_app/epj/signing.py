@@ -1,19 +1,24 @@
 """Signing lab results: the FHIR mechanism, and how a refused signature is explained.
 
-A signature is two extensions on the Observation itself, ``signed-by`` (valueReference to the
-Practitioner, with display) and ``signed-at`` (valueDateTime); an Observation without
-``signed-by`` is unsigned. Several results are signed in one ``transaction`` Bundle of PUTs, each
-with ``ifMatch`` set to the version the user saw, so the server keeps all of them or none, and
-refuses (412) when any result changed after the user saw it. The server audits every write.
+A signature never edits the lab's Observation (a real EPJ lets nobody but the lab change it): it
+is a ``Provenance`` whose ``target`` is the version of the result the user saw
+(``Observation/<id>/_history/<version>``), with ``recorded`` the time, the activity ISO 21089
+``verify``, the doctor as agent (type ``verifier``) and a ``signature`` element (ASTM E1762
+verification signature, who and when). Several results are signed in one ``transaction`` Bundle of
+creates, so the server keeps all of them or none; it audits every write. labs.py reads them back
+(``_revinclude=Provenance:target``): a result changed after signing is a new version, which the
+Provenance does not name, so it is unsigned again.
 
 Before writing, the client reads the results' current versions in one batch: a result that has
-already changed is reported at once (who changed it and when, from the server's
-``last-modified-by`` meta extension and ``meta.lastUpdated``) without trying to write.
+changed since the user saw it is reported at once (who changed it and when, from the server's
+``last-modified-by`` meta extension and ``meta.lastUpdated``) and nothing is signed. One that
+changes between that read and the write is signed as the user saw it, and shows unsigned at once.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -21,10 +26,12 @@ from mobile_app.domain.models import ChangedResult, LabResult, Practitioner, Res
 from mobile_app.epj import fhir
 from mobile_app.epj.errors import Conflict
 from mobile_app.epj.fhir import JSON
-from mobile_app.epj.labs import EXT_SIGNED_AT, EXT_SIGNED_BY, EXTENSIONS
+from mobile_app.epj.labs import ISO_21089_LIFECYCLE, PARTICIPANT_TYPE, VERIFIER, VERIFY
 from mobile_app.epj.responses import EntryResponse
 
-EXT_LAST_MODIFIED_BY = f"{EXTENSIONS}/last-modified-by"
+EXT_LAST_MODIFIED_BY = "https://visitt.example.no/fhir/StructureDefinition/last-modified-by"
+SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
+VERIFICATION_SIGNATURE = "1.2.840.10065.1.12.1.5"
 # The mock's 412 text: "... on Observation/x: you edited version 1, but version 2 was saved by NAME at TIME."
 _SAVED_BY = re.compile(r"(?P<type>\w+)/(?P<id>[^:\s]+): you edited version (?P<seen>\d+), but version"
                        r" (?P<version>\d+) was saved by (?P<who>.+?) at (?P<when>\S+?)\.?(?:\s|$)")
@@ -54,34 +61,40 @@ def seen_versions(results: Iterable[ResultVersion | LabResult]) -> dict[str, str
     return seen
 
 
-def signed(resource: JSON, signer: Practitioner, at: datetime) -> JSON:
-    """The Observation with the signer's signature (any earlier signature replaced)."""
-    others = [e for e in fhir.objects(resource, "extension") if e.get("url") not in (EXT_SIGNED_BY, EXT_SIGNED_AT)]
-    return {**resource, "extension": [
-        *others,
-        {"url": EXT_SIGNED_BY, "valueReference": {"reference": f"Practitioner/{signer.id}", "display": signer.name}},
-        {"url": EXT_SIGNED_AT, "valueDateTime": at.isoformat(timespec="seconds")},
-    ]}
+def provenance(result_id: str, version: str, signer: Practitioner, at: datetime) -> JSON:
+    """The signature of one version of one result, by ``signer`` at ``at``."""
+    me = {"reference": f"Practitioner/{signer.id}", "display": signer.name}
+    when = at.isoformat(timespec="seconds")
+    return {
+        "resourceType": "Provenance",
+        "target": [{"reference": f"Observation/{result_id}/_history/{version}"}],
+        "recorded": when,
+        "activity": {"coding": [{"system": ISO_21089_LIFECYCLE, "code": VERIFY,
+                                 "display": "Verify Record Lifecycle Event"}], "text": "Signert prøvesvar"},
+        "agent": [{"type": {"coding": [{"system": PARTICIPANT_TYPE, "code": VERIFIER, "display": "Verifier"}]},
+                   "who": me}],
+        "signature": [{"type": [{"system": SIGNATURE_TYPE, "code": VERIFICATION_SIGNATURE,
+                                 "display": "Verification Signature"}], "when": when, "who": me}],
+    }
 
 
-def sign_transaction(base_url: str, current: Mapping[str, JSON], seen: Mapping[str, str],
-                     signer: Practitioner, at: datetime) -> JSON:
-    """One transaction of PUTs, each only if the Observation is still the version the user saw."""
+def sign_transaction(seen: Mapping[str, str], signer: Practitioner, at: datetime) -> JSON:
+    """One transaction creating a Provenance for each result, on the version the user saw."""
     return {"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"fullUrl": f"{base_url}/Observation/{result_id}", "resource": signed(current[result_id], signer, at),
-         "request": {"method": "PUT", "url": f"Observation/{result_id}", "ifMatch": f'W/"{version}"'}}
+        {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": provenance(result_id, version, signer, at),
+         "request": {"method": "POST", "url": "Provenance"}}
         for result_id, version in seen.items()]}
 
 
 def signed_results(entries: list[EntryResponse], seen: Mapping[str, str], signer: Practitioner,
                    at: datetime) -> list[SignedResult]:
+    """What was signed: the versions seen (unchanged: a signature is not a new version), by whom and
+    when (the server's ``recorded`` when it says)."""
     out = []
-    for result_id, entry in zip(seen, entries, strict=True):
-        version = fhir.version_id(entry.resource) if entry.resource else None
-        if version is None and entry.etag:
-            version = entry.etag.removeprefix("W/").strip('"')
-        out.append(SignedResult(id=result_id, version=version,
-                                signature=Signature(practitioner_id=signer.id, name=signer.name, at=at)))
+    for (result_id, version), entry in zip(seen.items(), entries, strict=True):
+        recorded = fhir.parse_instant(entry.resource.get("recorded")) if entry.resource else None
+        out.append(SignedResult(id=result_id, version=version, signature=Signature(
+            practitioner_id=signer.id, name=signer.name, at=recorded or at)))
     return out
 
 

@@ -4,7 +4,8 @@
   amended when a signed note is changed), identified by ``urn:ietf:rfc:3986|urn:uuid:<client id>``.
 - Own note and ward note: ``Flag`` with category and code ``note-category|own-note`` or
   ``|ward-note``, the text in ``code.text``. An own note carries the confidentiality label ``R`` so
-  that only its author is served it. Each note has a key identifier (one own note per author and
+  that only its author is served it, and the app shows it to its author only whatever it is
+  served. Each note has a key identifier (one own note per author and
   patient, one ward note per patient) and the id of the write that made the current version.
 - Internal message: ``Communication`` with category ``internal-message``, identified by its client
   id; ``received`` is set when the recipient has read it.
@@ -37,20 +38,18 @@ from mobile_app.domain.writing import (
     NoteStatus,
     PatientNoteDraft,
 )
-from mobile_app.epj import clinical, fhir
+from mobile_app.epj import clinical, fhir, mapping
 from mobile_app.epj.errors import Conflict
 from mobile_app.epj.fhir import JSON
 
-URI = "urn:ietf:rfc:3986"
+URI = fhir.RFC3986
 LOCAL = fhir.LOCAL_CODES.removesuffix("/CodeSystem")
 NOTE_CATEGORY = f"{fhir.LOCAL_CODES}/note-category"
 NOTE_KEY = {OWN_NOTE: f"{LOCAL}/sid/own-note", WARD_NOTE: f"{LOCAL}/sid/ward-note"}
 NOTE_NAMES = {OWN_NOTE: "Eget notat", WARD_NOTE: "Avdelingsnotat"}
 INTERNAL_MESSAGE = f"{fhir.COMMUNICATION_CATEGORY}|internal-message"
-LAST_MODIFIED_BY = f"{LOCAL}/StructureDefinition/last-modified-by"
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 RESTRICTED = {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}
-PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 _DOC_STATUS = {NoteStatus.DRAFT: "preliminary", NoteStatus.FINAL: "final"}
 _SIGNED = ("final", "amended")
 
@@ -87,12 +86,32 @@ def has_identifier(resource: JSON, system: str, value: str) -> bool:
                for i in fhir.objects(resource, "identifier"))
 
 
-def modified_by(resource: JSON) -> str | None:
-    """The name of whoever saved this version (the server stamps ``meta.extension``)."""
-    for extension in fhir.objects(fhir.obj(resource, "meta"), "extension"):
-        if extension.get("url") == LAST_MODIFIED_BY:
-            reference = fhir.obj(extension, "valueReference")
-            return fhir.display(reference) or fhir.reference_id(reference, "Practitioner")
+def _targets_version(provenance: JSON, key: str, version: str | None) -> bool:
+    """Whether a Provenance is about ``key`` (``Type/id``): that version, or the resource as such."""
+    for target in fhir.objects(provenance, "target"):
+        reference = fhir.text(target, "reference") or ""
+        path, _, history = reference.partition("/_history/")
+        same = path == key or path.endswith(f"/{key}")
+        if same and (not history or version is None or history.rstrip("/") == version):
+            return True
+    return False
+
+
+def modified_by(resource: JSON, provenances: Iterable[JSON] = ()) -> str | None:
+    """The name of whoever saved this version, from standard data only: the agent of a Provenance
+    of this version (the newest), else, for a Flag (own and ward notes, SpO2 scale choices: every
+    save through the app writes the one saving as its author, with the name), the author's name.
+    None when the EPJ says neither: the app then says "someone else", never a guess."""
+    key, version = fhir.key(resource), fhir.version_id(resource)
+    about = [p for p in provenances if _targets_version(p, key, version)]
+    about.sort(key=lambda p: fhir.parse_instant(p.get("recorded")) or datetime.min.replace(tzinfo=UTC),
+               reverse=True)
+    for provenance in about:
+        for agent in fhir.objects(provenance, "agent"):
+            if name := fhir.display(fhir.obj(agent, "who")):
+                return name
+    if resource.get("resourceType") == "Flag":
+        return fhir.display(fhir.obj(resource, "author"))
     return None
 
 
@@ -100,10 +119,11 @@ def modified_at(resource: JSON) -> datetime | None:
     return fhir.parse_instant(fhir.obj(resource, "meta").get("lastUpdated"))
 
 
-def conflict_with(resource: JSON, detail: str = "") -> Conflict:
-    """The Conflict to raise when ``resource`` (as now on the server) is not the version we edited."""
-    who, when = modified_by(resource), modified_at(resource)
-    text = detail or (f"{resource.get('resourceType')}/{resource.get('id')} was changed by {who or 'someone'}"
+def conflict_with(resource: JSON, detail: str = "", provenances: Iterable[JSON] = ()) -> Conflict:
+    """The Conflict to raise when ``resource`` (as now on the server) is not the version we edited:
+    who saved it (``modified_by``; None: someone else) and when (``meta.lastUpdated``)."""
+    who, when = modified_by(resource, provenances), modified_at(resource)
+    text = detail or (f"{resource.get('resourceType')}/{resource.get('id')} was changed by {who or 'someone else'}"
                       f" at {instant(when) if when else 'an unknown time'}")
     return Conflict(text, 412, changed_by=who, changed_at=when, current_version=fhir.version_id(resource))
 
@@ -183,7 +203,7 @@ def patient_note_flag(draft: PatientNoteDraft, write_id: str) -> JSON:
         "code": {"coding": [coding], "text": draft.text},
         "subject": _ref("Patient", draft.patient_id),
         "period": {"start": instant(draft.created)},
-        "author": _ref("Practitioner", draft.author_id),
+        "author": _ref("Practitioner", draft.author_id, draft.author_name),  # who saved this version
     }
     if draft.kind == OWN_NOTE:
         resource["meta"] = {"security": [RESTRICTED]}
@@ -230,11 +250,20 @@ def _newest(items: Iterable[NoteItem]) -> NoteItem | None:
     return max(items, key=lambda n: n.modified_at.timestamp() if n.modified_at else 0.0, default=None)
 
 
-def own_and_ward_notes(flags: Iterable[JSON]) -> OwnAndWardNotes:
-    """The newest own note and ward note among a patient's Flags (the server serves only my own)."""
-    items = [item for flag in flags if (item := note_item(flag)) is not None]
+def own_and_ward_notes(flags: Iterable[JSON], me: str | None) -> OwnAndWardNotes:
+    """The newest own note and ward note among a patient's Flags. An own note is private to its
+    author: only one written by ``me`` (a practitioner id) is taken, whatever a server returns (the
+    mock serves only my own; another server may not), and none when ``me`` is unknown."""
+    items = [item for flag in flags if (item := note_item(flag)) is not None
+             and (item.kind != OWN_NOTE or (me is not None and item.author_id == me))]
     return OwnAndWardNotes(_newest(i for i in items if i.kind == OWN_NOTE),
                            _newest(i for i in items if i.kind == WARD_NOTE))
+
+
+def ward_notes_search() -> str:
+    """The search for the ward notes the user may see: by their key identifier's system (R4 Flag has
+    no category or status search parameter; ``note_item`` keeps the active ward notes)."""
+    return f"Flag?{urlencode([('identifier', f'{NOTE_KEY[WARD_NOTE]}|'), ('_count', 100)])}"
 
 
 def ward_notes_by_patient(flags: Iterable[JSON]) -> dict[str, NoteItem]:
@@ -256,7 +285,7 @@ def communication(draft: MessageDraft, sent: datetime) -> JSON:
         "status": "completed",
         "category": [{"coding": [{"system": fhir.COMMUNICATION_CATEGORY, "code": "internal-message"}]}],
         "sent": instant(sent),
-        "sender": _ref("Practitioner", draft.author_id),
+        "sender": _ref("Practitioner", draft.author_id, draft.author_name),
         "recipient": [_ref("Practitioner", draft.recipient_id, draft.recipient_name)],
         "payload": [{"contentString": draft.text}],
     }
@@ -279,11 +308,6 @@ def sent_by(resource: JSON, practitioner_id: str) -> bool:
     return fhir.reference_id(fhir.obj(resource, "sender"), "Practitioner") == practitioner_id
 
 
-def _client_id(resource: JSON) -> str | None:
-    value = fhir.identifier_value(resource, URI)
-    return value.removeprefix("urn:uuid:") if value else None
-
-
 def message(resource: JSON, included: Mapping[str, JSON] | None = None) -> Message:
     """A Communication as a Message; names come from the reference displays or included resources."""
     included = included or {}
@@ -298,7 +322,7 @@ def message(resource: JSON, included: Mapping[str, JSON] | None = None) -> Messa
     subject = fhir.obj(resource, "subject")
     return Message(
         id=str(resource.get("id", "")),
-        client_id=_client_id(resource),
+        client_id=fhir.client_id(resource),
         version=fhir.version_id(resource),
         sender_id=fhir.reference_id(sender, "Practitioner"),
         sender_name=name(sender),
@@ -331,13 +355,6 @@ def addressed_to(resource: JSON, practitioner_id: str) -> bool:
 # ------------------------------------------------------------------ colleagues
 
 
-def _role(role: JSON) -> Role:
-    for code in (fhir.code_of(c) for c in fhir.objects(role, "code")):
-        if code in (Role.DOCTOR, Role.NURSE, Role.AUDITOR):
-            return Role(code)
-    return Role.OTHER
-
-
 def colleagues(bundle: JSON) -> list[Colleague]:
     """Practitioners of a search, with role and wards from their PractitionerRoles when included."""
     roles: dict[str, list[JSON]] = {}
@@ -351,7 +368,7 @@ def colleagues(bundle: JSON) -> list[Colleague]:
             continue
         id_ = str(person.get("id", ""))
         own = roles.get(id_, [])
-        role = next((r for r in (_role(x) for x in own) if r is not Role.OTHER), Role.OTHER)
+        role = mapping.practitioner_role(own) or Role.OTHER
         wards = tuple(dict.fromkeys(w for r in own for loc in fhir.objects(r, "location")
                                     if (w := fhir.display(loc))))
         found.append(Colleague(id=id_, name=fhir.person_name(person) or id_, role=role, wards=wards))

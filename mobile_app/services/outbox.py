@@ -1,6 +1,7 @@
 """The outbox: every write to the record reaches the EPJ exactly once, whatever the network does.
 
-A write (journal note, signed note, own or ward note, message) is submitted as a draft. The outbox
+A write (journal note, signed note, own or ward note, message, a set of vital signs, a thrombosis-risk
+assessment, a scale choice, a dictation for transcription, a clinical photo) is submitted as a draft. The outbox
 stores it (encrypted, see outbox_store.py) before the first try, so neither a lost connection nor
 a crash loses it, and sends it with the client's conditional writes, so a try after a lost answer
 finds the copy the EPJ already made instead of making a second one.
@@ -20,6 +21,8 @@ Rules:
   updates it (If-Match on the version it just got); a signed note changed this way is ``amended``.
   Nothing is ever duplicated, and an edit never silently keeps the old text.
 - Items belong to their author: only the logged-in author's items are loaded, shown and sent.
+- A dictation's audio and a photo's image wait encrypted with their item and are dropped from it
+  as soon as the EPJ has them (a sent item keeps only what it was, never the bytes).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import keyring.errors
 
-from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft
+from mobile_app.domain.media import DictationDraft, PhotoDraft
+from mobile_app.domain.recording import Payload
 from mobile_app.epj.writes import check_input
 from mobile_app.services.outbox_items import (
     Backoff,
@@ -49,6 +53,7 @@ from mobile_app.services.outbox_items import (
     Outcome,
     UnknownItem,
     classify,
+    item_id_for,
     new_item,
     same_identity,
     target_of,
@@ -62,11 +67,10 @@ from mobile_app.services.outbox_store import (
 )
 
 if TYPE_CHECKING:
-    from mobile_app.epj.client import EpjClient
+    from mobile_app.epj.protocol import Epj
 
 log = logging.getLogger(__name__)
 
-Payload = NoteDraft | PatientNoteDraft | MessageDraft
 Deliver = Callable[[OutboxItem], Awaitable[Delivered]]
 Listener = Callable[[list[OutboxItem]], None]
 KEEP_SENT = 50  # sent items shown (in memory only) before the oldest are dropped
@@ -98,7 +102,7 @@ class Outbox:
         self.storage_error: str | None = None  # saving failed: items are now kept in memory only
 
     @classmethod
-    def for_client(cls, client: EpjClient, store: OutboxStore | None = None, **options: Any) -> Outbox:
+    def for_client(cls, client: Epj, store: OutboxStore | None = None, **options: Any) -> Outbox:
         return cls(ClientDelivery(client), store, **options)
 
     # ------------------------------------------------------------ who and what
@@ -197,8 +201,7 @@ class Outbox:
                 item = waiting.model_copy(update={"payload": payload, "state": ItemState.WAITING,
                                                   "last_error": None, "next_attempt_at": now, "updated": now})
             else:
-                item_id = payload.client_id if not isinstance(payload, PatientNoteDraft) else str(uuid.uuid4())
-                item = new_item(payload, item_id, now)
+                item = new_item(payload, item_id_for(payload, str(uuid.uuid4())), now)
             self._set(item)
             return await self._attempt(item.id)
 
@@ -313,9 +316,12 @@ class Outbox:
             raise
         if generation != self._generation:
             return sending
+        payload = sending.payload  # a recording or photo is not kept once the EPJ has it
+        if isinstance(payload, DictationDraft | PhotoDraft):
+            payload = payload.without_media()
         done = self._set(sending.model_copy(update={
             "state": ItemState.SENT, "result": delivered, "last_error": None, "next_attempt_at": None,
-            "updated": self._now()}))
+            "updated": self._now(), "payload": payload}))
         self._drop_old_sent()
         return done
 

@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from mobile_app.domain.models import DocumentSummary, Message, NoteItem
-from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft, WriteDraft
+from mobile_app.domain.media import DictationDraft, PhotoDraft
+from mobile_app.domain.models import DocumentSummary, Message, NoteItem, Spo2ScaleChoice, ThrombosisRisk
+from mobile_app.domain.recording import AnyDraft, Payload, Spo2ScaleDraft, ThrombosisRiskDraft, VitalSignsDraft
+from mobile_app.domain.worklists import Appointment, ArrivalDraft, TaskStatusDraft, WorkTask
+from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft
 from mobile_app.epj.errors import (
     AccessDenied,
     AuthError,
@@ -39,7 +42,7 @@ from mobile_app.epj.errors import (
 )
 
 if TYPE_CHECKING:
-    from mobile_app.epj.client import EpjClient
+    from mobile_app.epj.protocol import Epj
 
 
 class OutboxError(Exception):
@@ -103,15 +106,22 @@ class Delivered(Record):
     document: DocumentSummary | None = None  # a journal note: add it to the Documents list at once
     note: NoteItem | None = None  # an own or ward note
     message: Message | None = None
+    thrombosis_risk: ThrombosisRisk | None = None  # a Padua assessment (the RiskAssessment)
+    scale: Spo2ScaleChoice | None = None  # a doctor's SpO2 scale choice (the Flag)
+    task_id: str | None = None  # a dictation: the transcription Task made with its DocumentReference
+    task_owner: str | None = None  # ... and who transcribes it (the ward's secretary service)
+    task: WorkTask | None = None  # a task's status change: the task as stored
+    appointment: Appointment | None = None  # an arrival (or its undo): the appointment as stored
 
 
 class OutboxItem(Record):
-    """One write on its way to the EPJ. ``id`` is the write's client id: the note's or message's
-    identifier, or for an own or ward note the id stamped on the version it makes."""
+    """One write on its way to the EPJ. ``id`` is the write's client id: the note's, message's or
+    registration's identifier, or for an own or ward note and a scale choice the id stamped on the
+    version it makes."""
 
     id: str
     author: str  # practitioner id; an item is only ever shown to and sent for its author
-    payload: WriteDraft
+    payload: AnyDraft
     created: AwareDatetime
     updated: AwareDatetime
     state: ItemState = ItemState.WAITING
@@ -145,24 +155,39 @@ class OutboxItem(Record):
         return self.state is ItemState.WAITING and self.next_attempt_at is None
 
 
-def target_of(payload: NoteDraft | PatientNoteDraft | MessageDraft) -> str:
+def target_of(payload: Payload) -> str:
     """What a write changes; the outbox keeps at most one unsent write per target."""
     if isinstance(payload, PatientNoteDraft):
         return f"{payload.kind}:{payload.author_id if payload.kind == 'own-note' else ''}:{payload.patient_id}"
+    if isinstance(payload, Spo2ScaleDraft):
+        return f"{payload.kind}::{payload.patient_id}"
+    if isinstance(payload, TaskStatusDraft):
+        return f"{payload.kind}::{payload.task_id}"
+    if isinstance(payload, ArrivalDraft):  # an undo replaces an arrival that is still waiting
+        return f"{payload.kind}::{payload.appointment_id}"
     return f"{payload.kind}:{payload.client_id}"
 
 
-def same_identity(old: NoteDraft | PatientNoteDraft | MessageDraft,
-                  new: NoteDraft | PatientNoteDraft | MessageDraft) -> bool:
-    """An edit may change the text, title, type and status, never what is written or to whom."""
+def item_id_for(payload: Payload, fresh: str) -> str:
+    """A new item's id: the write's client id, or (for a write that changes the one resource of
+    its target: an own or ward note, a scale choice) ``fresh``, stamped on the version it makes."""
+    return fresh if isinstance(payload, PatientNoteDraft | Spo2ScaleDraft | TaskStatusDraft | ArrivalDraft) \
+        else payload.client_id
+
+
+def same_identity(old: Payload, new: Payload) -> bool:
+    """An edit may change the text, title, type, status and values, never what is written or to whom."""
     if type(old) is not type(new) or old.kind != new.kind or old.author_id != new.author_id:
         return False
     if isinstance(old, MessageDraft) and isinstance(new, MessageDraft):
         return (old.client_id, old.recipient_id, old.about_patient_id) == (
             new.client_id, new.recipient_id, new.about_patient_id)
-    if isinstance(old, NoteDraft) and isinstance(new, NoteDraft):
+    if isinstance(old, NoteDraft | VitalSignsDraft | ThrombosisRiskDraft | DictationDraft | PhotoDraft) and \
+            isinstance(new, NoteDraft | VitalSignsDraft | ThrombosisRiskDraft | DictationDraft | PhotoDraft):
         return (old.client_id, old.patient_id) == (new.client_id, new.patient_id)
-    return isinstance(old, PatientNoteDraft) and isinstance(new, PatientNoteDraft) \
+    if isinstance(old, TaskStatusDraft | ArrivalDraft) and isinstance(new, TaskStatusDraft | ArrivalDraft):
+        return target_of(old) == target_of(new)
+    return isinstance(old, PatientNoteDraft | Spo2ScaleDraft) and isinstance(new, PatientNoteDraft | Spo2ScaleDraft) \
         and old.patient_id == new.patient_id
 
 
@@ -224,7 +249,7 @@ def classify(error: BaseException) -> tuple[Outcome, ItemError, bool]:
     return Outcome.FAIL, item_error, False
 
 
-def new_item(payload: NoteDraft | PatientNoteDraft | MessageDraft, item_id: str, now: datetime) -> OutboxItem:
+def new_item(payload: Payload, item_id: str, now: datetime) -> OutboxItem:
     return OutboxItem(id=item_id, author=payload.author_id, payload=payload, created=now, updated=now,
                       next_attempt_at=now)
 
@@ -232,7 +257,7 @@ def new_item(payload: NoteDraft | PatientNoteDraft | MessageDraft, item_id: str,
 class ClientDelivery:
     """Sends an item with the EPJ client; what was stored comes back with the item."""
 
-    def __init__(self, client: EpjClient) -> None:
+    def __init__(self, client: Epj) -> None:
         self.client = client
 
     async def __call__(self, item: OutboxItem) -> Delivered:
@@ -244,6 +269,29 @@ class ClientDelivery:
         if isinstance(payload, PatientNoteDraft):
             note = await self.client.save_patient_note(payload, write_id=item.id)
             return Delivered(resource_type="Flag", resource_id=note.id, version=note.version, note=note)
+        if isinstance(payload, VitalSignsDraft):
+            recorded = await self.client.save_vital_signs(payload)
+            return Delivered(resource_type="Observation", resource_id=recorded.panel_id, version=recorded.version)
+        if isinstance(payload, ThrombosisRiskDraft):
+            risk = await self.client.save_thrombosis_risk(payload)
+            return Delivered(resource_type="RiskAssessment", resource_id=risk.id, thrombosis_risk=risk)
+        if isinstance(payload, Spo2ScaleDraft):
+            choice = await self.client.save_spo2_scale(payload, write_id=item.id)
+            return Delivered(resource_type="Flag", resource_id=choice.flag_id, version=choice.version, scale=choice)
+        if isinstance(payload, DictationDraft):
+            sent = await self.client.save_dictation(payload)
+            return Delivered(resource_type="DocumentReference", resource_id=sent.document_id, version=sent.version,
+                             task_id=sent.task_id, task_owner=sent.owner)
+        if isinstance(payload, PhotoDraft):
+            photo = await self.client.save_photo(payload)
+            return Delivered(resource_type="Media", resource_id=photo.id)
+        if isinstance(payload, TaskStatusDraft):
+            task = await self.client.change_task_status(payload)
+            return Delivered(resource_type="Task", resource_id=task.id, version=task.version, task=task)
+        if isinstance(payload, ArrivalDraft):
+            booked = await self.client.register_arrival(payload)
+            return Delivered(resource_type="Appointment", resource_id=booked.id, version=booked.version,
+                             appointment=booked)
         message = await self.client.send_message(payload)
         return Delivered(resource_type="Communication", resource_id=message.id, version=message.version,
                          message=message)

@@ -4,29 +4,55 @@ The PIN is never stored: while the app runs, a salted hash of it stays in memory
 same user can unlock even when the network is down. Locking keeps the user's place (and the
 data already on screen) in memory but shows nothing of it; logging out or switching user drops
 the token, the PIN hash and every listener's patient data (``on_clear`` callbacks).
+
+The lock screen allows ``MAX_UNLOCK_ATTEMPTS`` wrong PINs in a row; the last of them ends the
+session as a logout does (``LockedOut``), and only a new login with username and PIN gets in. The
+count lives in the session and in the token store beside the token (``failed_unlocks``), so a
+new lock form, another app window or a restart of the app does not start it again. Each attempt
+is counted, and stored, before its PIN is checked, and attempts are checked one at a time: PINs
+submitted together are counted one by one, and one cut short by a crash still counts. An attempt
+that got no verdict on the PIN (the EPJ could not be reached to check it) is not counted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NoReturn
 
 import keyring.errors
 
 from mobile_app.domain.models import Role
-from mobile_app.epj.client import EpjClient, LoginResult
 from mobile_app.epj.errors import AuthError, EpjError, WrongCredentials
+from mobile_app.epj.protocol import Epj, LoginResult
 from mobile_app.services.token_store import MemoryTokenStore, StoredSession, TokenStore
 
+log = logging.getLogger(__name__)
+
 DEFAULT_IDLE_SECONDS = 300.0
+MAX_UNLOCK_ATTEMPTS = 5  # wrong PINs in a row on the lock screen before the session ends
 _PIN_ITERATIONS = 50_000
+
+
+class SessionEnded(Exception):
+    """There is no session to unlock any more (it was logged out meanwhile): log in again."""
+
+
+class LockedOut(SessionEnded):
+    """The lock screen took ``attempts`` wrong PINs: the session has ended as a logout does."""
+
+    def __init__(self, attempts: int = MAX_UNLOCK_ATTEMPTS) -> None:
+        super().__init__(f"{attempts} wrong PINs on the lock screen: logged out")
+        self.attempts = attempts
 
 
 class Phase(StrEnum):
@@ -56,7 +82,7 @@ class Session:
 
     def __init__(
         self,
-        client: EpjClient,
+        client: Epj,
         token_store: TokenStore,
         *,
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
@@ -72,6 +98,8 @@ class Session:
         self.secure_storage_failed = not token_store.secure
         self._pin_salt = b""
         self._pin_hash = b""
+        self.failed_unlocks = 0  # wrong PINs on the lock screen since the last good one
+        self._unlocking = asyncio.Lock()  # one PIN check at a time: counted, checked, then the next
         self._on_clear: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------ lifecycle
@@ -82,15 +110,29 @@ class Session:
 
     async def login(self, username: str, pin: str) -> User:
         """Log in; raises an EpjError subclass (WrongCredentials, AccountLocked, Offline, ...)."""
-        result = await self.client.login(username.strip(), pin)
+        result = await self._with_role(await self.client.login(username.strip(), pin))
         self._start(username.strip().lower(), pin, result)
         return self.user  # type: ignore[return-value]
 
+    async def _with_role(self, result: LoginResult) -> LoginResult:
+        """The login with the role the EPJ gives the user (their PractitionerRole.code): what the app
+        offers follows it. The login answer's role counts only when the EPJ names none it knows or
+        cannot be asked; with SMART on FHIR the login answer will carry no role at all."""
+        self.client.set_token(result.token, result.practitioner_id)
+        try:
+            role = await self.client.my_role(result.practitioner_id)
+        except EpjError as error:
+            log.warning("The user's PractitionerRole could not be read (%s); using the login's role",
+                        type(error).__name__)
+            role = None
+        return replace(result, role=role) if role is not None else result
+
     def _start(self, username: str, pin: str, result: LoginResult) -> None:
-        self.client.set_token(result.token)
+        self.client.set_token(result.token, result.practitioner_id)
         self.user = User(username, result.practitioner_id, result.name, result.role)
         self._pin_salt = secrets.token_bytes(16)
         self._pin_hash = _hash_pin(pin, self._pin_salt)
+        self.failed_unlocks = 0
         self.phase = Phase.ACTIVE
         self.touch()
         self._remember(result)
@@ -127,18 +169,74 @@ class Session:
             self.phase = Phase.LOCKED
 
     async def unlock(self, pin: str) -> None:
-        """Unlock as the same user. Raises WrongCredentials on a wrong PIN."""
-        if self.phase is not Phase.LOCKED or self.user is None:
-            return
+        """Unlock as the same user. Raises WrongCredentials on a wrong PIN, LockedOut on the last
+        allowed one (the session has then ended as a logout does), SessionEnded when there is no
+        session any more, and the EPJ's errors when a restored session's PIN cannot be checked."""
+        async with self._unlocking:
+            if self.phase is Phase.ACTIVE:  # another attempt unlocked it meanwhile
+                return
+            if self.phase is not Phase.LOCKED or self.user is None:
+                raise SessionEnded("No session to unlock: log in again")
+            failed = self._failures_so_far()
+            if failed >= MAX_UNLOCK_ATTEMPTS:
+                await self._lock_out()
+            self._count_failures(failed + 1)  # counted (and stored) before the PIN is checked
+            try:
+                await self._check_pin(pin)
+            except WrongCredentials:
+                if failed + 1 >= MAX_UNLOCK_ATTEMPTS:
+                    await self._lock_out()
+                raise
+            except EpjError:
+                self._count_failures(failed)  # no verdict on the PIN (offline, locked by the EPJ, ...)
+                raise
+            self._count_failures(0)
+            self.phase = Phase.ACTIVE
+            self.touch()
+
+    async def _check_pin(self, pin: str) -> None:
+        """WrongCredentials unless ``pin`` is the user's: checked here against the hash of the PIN
+        given at login, or, when the app restarted while locked (no hash), by the EPJ."""
+        assert self.user is not None
         if self._pin_hash:
             if not hmac.compare_digest(_hash_pin(pin, self._pin_salt), self._pin_hash):
                 raise WrongCredentials("Wrong PIN")
-            self.phase = Phase.ACTIVE
-            self.touch()
             return
-        # No PIN hash (the app restarted while locked): the server checks the PIN.
-        result = await self.client.login(self.user.username, pin)
+        result = await self._with_role(await self.client.login(self.user.username, pin))
         self._start(self.user.username, pin, result)
+        self.phase = Phase.LOCKED  # unlock() opens it once the count is cleared
+
+    def _failures_so_far(self) -> int:
+        """The count here or the stored one, whichever is higher (another window of the app may
+        have counted too)."""
+        stored = self._stored_session()
+        return max(self.failed_unlocks, stored.failed_unlocks if stored is not None else 0)
+
+    def _stored_session(self) -> StoredSession | None:
+        stored = self.token_store.load()
+        if stored is None or self.user is None or stored.username != self.user.username \
+                or stored.epj_url != self.client.base_url:
+            return None
+        return stored
+
+    def _count_failures(self, count: int) -> None:
+        """Set the count here and in the token store. A store that refuses to keep it forgets the
+        session instead: no restart may bring the session back with a lower count."""
+        self.failed_unlocks = count
+        stored = self._stored_session()
+        if stored is None or stored.failed_unlocks == count:
+            return
+        try:
+            self.token_store.save(replace(stored, failed_unlocks=count))
+        except keyring.errors.KeyringError:
+            log.warning("The lock screen's count could not be stored; the session will not survive a restart")
+            self.token_store.clear()
+
+    async def _lock_out(self) -> NoReturn:
+        """Too many wrong PINs: the session ends as a logout does, and LockedOut is raised."""
+        self.token_store.clear()  # first: if the app stops from here on, nothing is left to restore
+        await self.logout()
+        raise LockedOut(MAX_UNLOCK_ATTEMPTS)
 
     async def logout(self) -> None:
         """Forget everything: token (here and on the server), PIN hash and patient data."""
@@ -155,6 +253,7 @@ class Session:
         self.phase = Phase.LOGGED_OUT
         self._pin_hash = b""
         self._pin_salt = b""
+        self.failed_unlocks = 0
         for callback in self._on_clear:
             callback()
 
@@ -168,15 +267,17 @@ class Session:
         except ValueError:
             self.token_store.clear()
             return False
-        if expires <= datetime.now(UTC):
+        if expires <= datetime.now(UTC) or stored.failed_unlocks >= MAX_UNLOCK_ATTEMPTS:
+            # expired, or locked out by wrong PINs with the app stopped before the logout ended
             self.token_store.clear()
             return False
-        self.client.set_token(stored.token)
+        self.client.set_token(stored.token, stored.practitioner_id)
         try:
             role = Role(stored.role)
         except ValueError:
             role = Role.OTHER
         self.user = User(stored.username, stored.practitioner_id, stored.name, role)
+        self.failed_unlocks = stored.failed_unlocks
         self.phase = Phase.LOCKED
         return True
 

@@ -4,6 +4,14 @@ On desktops that is ``keyring`` (Secret Service, macOS Keychain, Windows Credent
 phones the same interface would be backed by flet-secure-storage (Android Keystore / iOS
 Keychain). When no secure store exists the app says so and keeps the token in memory only:
 a token is never written to a plain file.
+
+Only a keyring backend known to encrypt what it keeps counts as a secure store
+(``SECURE_BACKENDS``, by exact class): keyrings.alt's PlaintextKeyring writes secrets to a file in
+the clear, its EncryptedKeyring would ask for a password on a terminal the app does not have, and
+the fail and null backends keep nothing. A chainer counts only when every backend it would write
+to counts. Anything else, and any subclass of a listed backend, is refused: the app then keeps the
+token, and the outbox, in memory only and says so. ``trust_backend`` adds a backend class (the
+tests' in-memory keyring, an adapter to a phone's secure storage).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Protocol
 import keyring
 import keyring.backend
 import keyring.errors
+from keyring.backends.chainer import ChainerBackend
 
 SERVICE = "no.visitt.session"
 ACCOUNT = "current"
@@ -30,6 +39,7 @@ class StoredSession:
     role: str
     expires_at: str  # ISO 8601
     epj_url: str
+    failed_unlocks: int = 0  # wrong PINs on the lock screen since the last good one (see session.py)
 
 
 class TokenStore(Protocol):
@@ -74,12 +84,19 @@ class KeyringTokenStore:
         if not raw:
             return None
         try:
-            return StoredSession(**json.loads(raw))
+            stored = StoredSession(**json.loads(raw))
+            if isinstance(stored.failed_unlocks, bool) or not isinstance(stored.failed_unlocks, int) \
+                    or stored.failed_unlocks < 0:
+                raise ValueError("failed_unlocks must be a count")
+            return stored
         except (TypeError, ValueError):
             self.clear()  # a damaged entry is worse than none
             return None
 
     def save(self, session: StoredSession) -> None:
+        """KeyringError when keyring's backend is not (or no longer) a secure store."""
+        if not secure_store_available():
+            raise keyring.errors.PasswordSetError("The keyring backend does not encrypt what it keeps")
         keyring.set_password(SERVICE, ACCOUNT, json.dumps(asdict(session)))
 
     def clear(self) -> None:
@@ -88,17 +105,45 @@ class KeyringTokenStore:
             keyring.delete_password(SERVICE, ACCOUNT)
 
 
-def secure_store_available() -> bool:
-    """True when keyring has a backend that really stores secrets."""
-    backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    if name.startswith(("keyring.backends.fail", "keyring.backends.null")):
+# keyring's backends that keep secrets encrypted at rest, under the user's login (module.class).
+SECURE_BACKENDS = frozenset({
+    "keyring.backends.SecretService.Keyring",  # GNOME Keyring / KeePassXC over Secret Service (D-Bus)
+    "keyring.backends.libsecret.Keyring",  # the same store through libsecret
+    "keyring.backends.kwallet.DBusKeyring",  # KDE Wallet
+    "keyring.backends.kwallet.DBusKeyringKWallet4",
+    "keyring.backends.macOS.Keyring",  # macOS Keychain
+    "keyring.backends.Windows.WinVaultKeyring",  # Windows Credential Locker
+})
+_trusted: set[type[keyring.backend.KeyringBackend]] = set()
+
+
+def trust_backend(backend_class: type[keyring.backend.KeyringBackend]) -> None:
+    """Count ``backend_class`` (exactly that class) as a secure store."""
+    _trusted.add(backend_class)
+
+
+def is_secure_backend(backend: keyring.backend.KeyringBackend) -> bool:
+    """Whether ``backend`` keeps secrets encrypted at rest: a listed or trusted class (not a
+    subclass of one), or a chainer whose every backend is."""
+    if isinstance(backend, ChainerBackend):
+        try:
+            chained = list(backend.backends)
+        except Exception:
+            return False
+        return bool(chained) and all(is_secure_backend(b) for b in chained)
+    kind = type(backend)
+    if kind not in _trusted and f"{kind.__module__}.{kind.__qualname__}" not in SECURE_BACKENDS:
         return False
     try:
         priority = backend.priority
-    except Exception:
+    except Exception:  # a backend that cannot tell is not usable here
         return False
     return bool(priority is None or priority > 0)
+
+
+def secure_store_available() -> bool:
+    """True when keyring's backend keeps secrets encrypted (see ``is_secure_backend``)."""
+    return is_secure_backend(keyring.get_keyring())
 
 
 def default_token_store() -> TokenStore:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 import time
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from mobile_app.services.private_files import replacing_privately, write_private
 from mobile_app.services.usage.records import FIELDS
 from mobile_app.services.usage.registry import EVENTS
 from mobile_app.usage.analysis import UsageAnalysis
@@ -48,7 +50,8 @@ def write_csv(logs: Sequence[Path], target: Path, counts: ReadCounts) -> int:
     columns = [f for f in FIELDS if f != "attrs"] + [f"attr_{name}" for name in ATTRIBUTE_COLUMNS] + ["other_attrs"]
     known = set(ATTRIBUTE_COLUMNS)
     rows = 0
-    with open(target, "w", newline="", encoding="utf-8") as handle:
+    with replacing_privately(target) as file:  # pseudonyms: the evaluator's alone (0600) until shared
+        handle = io.TextIOWrapper(file, encoding="utf-8", newline="")
         writer = csv.writer(handle)
         writer.writerow(columns)
         for record in read_records(logs, counts):
@@ -58,6 +61,8 @@ def write_csv(logs: Sequence[Path], target: Path, counts: ReadCounts) -> int:
                             + [_cell(attrs.get(name)) for name in ATTRIBUTE_COLUMNS]
                             + [json.dumps(other, sort_keys=True) if other else ""])
             rows += 1
+        handle.flush()
+        handle.detach()  # the file itself is closed (and renamed into place) by replacing_privately
     return rows
 
 
@@ -86,8 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "summary":
                 sys.stdout.write(render_text(summary, counts))
             else:
-                args.html.parent.mkdir(parents=True, exist_ok=True)
-                args.html.write_text(render_html(summary, counts, args.title), encoding="utf-8")
+                write_private(args.html, render_html(summary, counts, args.title).encode("utf-8"))
                 print(f"Wrote {args.html} ({counts.records} records)")
     except (FileNotFoundError, ValueError) as error:
         print(f"visitt-usage: {error}", file=sys.stderr)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mobile_app.services.private_files import private_directory, write_private
 from mobile_app.services.usage.files import log_file_name
 from mobile_app.services.usage.records import Origin, Pseudonymizer, SessionFields, make_record, to_line
 from mobile_app.services.usage.sus import sus_score
@@ -298,7 +299,7 @@ class Simulator:
 
 def simulate(config: SimulationConfig, out: Path) -> SimulationResult:
     """Write the simulated log as day files ``usage-YYYY-MM-DD.jsonl`` in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_directory(out)
     result = SimulationResult()
     pending: dict[str, list[tuple[str, str]]] = {}
     for ts, line in Simulator(config).run():
@@ -313,8 +314,7 @@ def simulate(config: SimulationConfig, out: Path) -> SimulationResult:
 def _write_day(out: Path, day: str, lines: list[tuple[str, str]], result: SimulationResult) -> None:
     lines.sort()
     path = out / log_file_name(day)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.writelines(line for _, line in lines)
+    write_private(path, "".join(line for _, line in lines).encode("utf-8"))
     result.records += len(lines)
     result.files.append(path)
 

@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from mock_epj.seed import clinical, documents, labs, micro, people, vitals, workflow
+from mock_epj.seed import clinical, documents, labs, micro, people, photos, thrombosis, vitals, workflow
 from mock_epj.seed.clock import at_local, days_between, local_day
 from mock_epj.seed.elements import Resource
 from mock_epj.seed.facility import Staff
@@ -110,6 +110,10 @@ def admitted_patient(
     if person.municipality and rng.random() < (0.55 if stay.age >= 70 else 0.12):
         home_care = stay.age >= 70 and rng.random() < 0.7
         yield from workflow.plo_messages(rng, stay, person.municipality, home_care, now)
+    yield from thrombosis.admission_assessment(stay.seed, number, patient_id, encounter_id, stay.start, now,
+                                               stay.age, stay.diagnosis.signs, stay.acuity(stay.start),
+                                               stay.nurse or stay.doctor)
+    yield from photos.photos(stay, patient_id, encounter_id)
 
 
 def _vital_sets(rng: random.Random, stay: Stay) -> list[vitals.VitalSet]:

@@ -10,6 +10,7 @@ from mock_epj.seed.clock import iso
 from mock_epj.seed.diagnoses import Diagnosis
 from mock_epj.seed.elements import Resource, concept, ref, text_concept
 from mock_epj.seed.facility import HOSPITAL_ID, WARDS_BY_ID, Bed, Staff
+from mock_epj.seed.worklists import clinic_ref
 
 IMP = {"system": t.ACT_CODE, "code": "IMP", "display": "inpatient encounter"}
 AMB = {"system": t.ACT_CODE, "code": "AMB", "display": "ambulatory"}
@@ -85,6 +86,10 @@ def earlier_encounter(
             {"location": ref("Location", ward.id, ward.name), "status": "completed",
              "physicalType": concept(t.LOCATION_PHYSICAL_TYPE, "wa", "Ward"), "period": period},
         ]
+    else:  # the clinic the visit was at (seed/worklists.py)
+        clinic = clinic_ref(ward_id)
+        encounter["serviceType"] = text_concept(clinic["display"])
+        encounter["location"] = [{"location": clinic, "status": "completed", "period": period}]
     return encounter
 
 

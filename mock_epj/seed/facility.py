@@ -90,7 +90,7 @@ HOSPITAL_ORGNR = "983000010"
 class Staff:
     id: str
     username: str
-    role: str  # doctor | nurse | auditor
+    role: str  # doctor | nurse | health_worker | auditor
     given: str
     family: str
     male: bool
@@ -154,6 +154,11 @@ def build_staff(rng: random.Random) -> list[Staff]:
             male=male, wards=wards, hpr=str(hprs[number - 1]),
             phone=f"672{rng.randrange(10_000, 99_999)}",
         ))
+    # A health worker on lege1's ward, with fixed details drawn from no random numbers, so that
+    # everyone and everything else in the hospital stays as it was.
+    staff.append(Staff(id=f"prac-{len(_STAFFING) + 1:03d}", username="hfa1", role="health_worker",
+                       given="Mona", family="Lie", male=False, wards=("ward-med",), hpr="10000041",
+                       phone="67290041"))
     return staff
 
 
@@ -177,6 +182,15 @@ def organizations() -> Iterator[Resource]:
             "identifier": [identifier(t.RESH, resh)],
             "type": [concept(t.ORGANIZATION_TYPE, "dept", "Hospital Department")],
             "name": name, "partOf": ref("Organization", HOSPITAL_ID),
+            "address": [hospital_address],
+        }
+    for ward in WARDS:  # the secretary service that transcribes each ward's dictations
+        yield {
+            "resourceType": "Organization", "id": f"secretary-{ward.id}", "active": True,
+            "identifier": [identifier(t.SECRETARY_SERVICE, ward.id)],
+            "type": [concept(t.ORGANIZATION_TYPE, "dept", "Hospital Department"),
+                     concept(t.ORGANIZATION_KIND, "secretary-service", "Merkantil tjeneste")],
+            "name": f"Merkantil tjeneste, {ward.name}", "partOf": ref("Organization", HOSPITAL_ID),
             "address": [hospital_address],
         }
     for org_id, name, orgnr, her in MUNICIPALITIES.values():
@@ -220,7 +234,9 @@ def locations() -> Iterator[Resource]:
             }
 
 
-_ROLE_TEXT = {"doctor": "Lege", "nurse": "Sykepleier", "auditor": "Revisor"}
+_ROLE_TEXT = {"doctor": "Lege", "nurse": "Sykepleier", "health_worker": "Helsefagarbeider", "auditor": "Revisor"}
+# The HPR register's category of each clinical role (kodeverk 9060), beside HL7's practitioner-role code.
+_HPR_CATEGORY = {"doctor": "LE", "nurse": "SP", "health_worker": "HF"}
 
 
 def practitioners(staff: list[Staff]) -> Iterator[Resource]:
@@ -234,16 +250,20 @@ def practitioners(staff: list[Staff]) -> Iterator[Resource]:
             "gender": "male" if person.male else "female",
             "qualification": [{"code": text_concept(_ROLE_TEXT[person.role])}],
         }
+        codes: list[Resource] = []
         if person.role == "auditor":
-            code = concept(t.STAFF_ROLE, "auditor", "Revisor", "Revisor (personvern)")
-        else:
+            codes.append(concept(t.STAFF_ROLE, "auditor", "Revisor", "Revisor (personvern)"))
+        elif person.role in ("doctor", "nurse"):
             display = "Doctor" if person.role == "doctor" else "Nurse"
-            code = concept(t.PRACTITIONER_ROLE, person.role, display, _ROLE_TEXT[person.role])
+            codes.append(concept(t.PRACTITIONER_ROLE, person.role, display, _ROLE_TEXT[person.role]))
+        if person.role in _HPR_CATEGORY:
+            text = _ROLE_TEXT[person.role]
+            codes.append(concept(t.HPR_CATEGORY, _HPR_CATEGORY[person.role], text, text))
         role: Resource = {
             "resourceType": "PractitionerRole", "id": person.role_id, "active": True,
             "practitioner": ref("Practitioner", person.id, person.name),
             "organization": ref("Organization", HOSPITAL_ID),
-            "code": [code],
+            "code": codes,
             "telecom": [phone(person.phone, "work")],
         }
         if person.wards:
@@ -254,4 +274,6 @@ def practitioners(staff: list[Staff]) -> Iterator[Resource]:
             role["specialty"] = [text_concept(WARDS_BY_ID[person.wards[0]].specialty)]
         elif person.role == "nurse":
             role["specialty"] = [text_concept("Sykepleie")]
+        elif person.role == "health_worker":
+            role["specialty"] = [text_concept("Helsefag")]
         yield role

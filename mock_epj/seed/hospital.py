@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mock_epj.seed import facility, people, workflow
+from mock_epj.seed import facility, people, workflow, worklists
 from mock_epj.seed.admitted import admitted_patient
 from mock_epj.seed.clock import at_local, local_day
 from mock_epj.seed.elements import Resource
@@ -22,7 +22,7 @@ class Login:
     username: str
     pin: str
     practitioner_id: str
-    role: str  # "doctor" | "nurse" | "auditor"
+    role: str  # "doctor" | "nurse" | "health_worker" | "auditor"
     name: str  # display name, e.g. "Kari Nordmann"
     ward_ids: tuple[str, ...]  # Location ids of the user's wards (empty for auditor)
 
@@ -148,6 +148,24 @@ def _working_day(context: _Context) -> Iterator[Resource]:
                                    inpatient=inpatient)
 
     yield from _internal_messages(rng, context, by_ward, staff_by_username)
+    yield from _beyond_today(context, by_ward)
+
+
+def _beyond_today(context: _Context, by_ward: dict[str, list[Stay]]) -> Iterator[Resource]:
+    """Clinics, Schedules, the weeks' appointments and more open tasks (seed/worklists.py)."""
+    rng = random.Random(f"{context.seed}:worklists")
+    doctors = [s for s in context.staff if s.role == "doctor"]
+    yield from worklists.clinics()
+    yield from worklists.schedules(doctors, context.now)
+    admitted = {stay.index for stay in context.stays}
+    outpatients = [people.patient_id(i) for i in range(context.patients) if i not in admitted]
+    if outpatients:
+        yield from worklists.appointments(rng, doctors, outpatients, context.now)
+    med = [s for s in context.staff if "ward-med" in s.wards]
+    owners = [s for s in med if s.username in ("lege1", "spl1", "hfa1")]
+    owners += rng.sample([s for s in med if s.role in ("doctor", "nurse") and s not in owners], 2)
+    yield from worklists.tasks(rng, owners, [s for s in med if s.role == "doctor"], by_ward.get("ward-med", []),
+                               context.now)
 
 
 def _internal_messages(

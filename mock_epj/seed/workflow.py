@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from mock_epj import terminology as t
 from mock_epj.seed.clock import at_local, iso, local_day
 from mock_epj.seed.elements import Resource, concept, ref, text_concept
-from mock_epj.seed.facility import HOSPITAL_ID, MUNICIPALITIES, Staff
+from mock_epj.seed.facility import HOSPITAL_ID, MUNICIPALITIES, WARDS_BY_ID, Staff
 from mock_epj.seed.plan import Stay
+from mock_epj.seed.worklists import clinic_ref
 
 _INTERNAL = [concept(t.COMMUNICATION_CATEGORY, t.CATEGORY_INTERNAL_MESSAGE, "Intern melding")]
 _PLO = [concept(t.COMMUNICATION_CATEGORY, t.CATEGORY_PLO, "PLO-melding")]
@@ -86,6 +87,8 @@ def appointment(
             {"actor": ref("Patient", patient_id), "required": "required", "status": "accepted"},
             {"actor": ref("Practitioner", doctor.id, doctor.name), "required": "required",
              "status": "accepted"},
+            {"actor": ref("Location", doctor.wards[0], WARDS_BY_ID[doctor.wards[0]].name) if inpatient
+             else clinic_ref(doctor.wards[0]), "required": "required", "status": "accepted"},
         ],
     }
 

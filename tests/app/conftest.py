@@ -1,22 +1,18 @@
-"""Fixtures for app-side tests: a fake EPJ client, a session and the root state."""
+"""Fixtures for app-side tests: a fake EPJ client, a session and the root state (``writer``: logged
+in, with an outbox in memory)."""
 
 from __future__ import annotations
 
 import pytest
 
+from mobile_app.services.outbox import Outbox
+from mobile_app.services.outbox_store import MemoryOutboxStore
 from mobile_app.services.session import Session
 from mobile_app.services.token_store import MemoryTokenStore
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
-from tests.app.fakes import FakeClient
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clocks import MonotonicClock
+from tests.support.fake_epj import FakeClient
 
 
 @pytest.fixture
@@ -25,15 +21,25 @@ def client() -> FakeClient:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> MonotonicClock:
+    return MonotonicClock()
 
 
 @pytest.fixture
-def session(client: FakeClient, clock: Clock) -> Session:
-    return Session(client, MemoryTokenStore(), idle_seconds=300, clock=clock)  # type: ignore[arg-type]
+def session(client: FakeClient, clock: MonotonicClock) -> Session:
+    return Session(client, MemoryTokenStore(), idle_seconds=300, clock=clock)
 
 
 @pytest.fixture
 def app(session: Session, client: FakeClient) -> AppState:
-    return AppState(AppContext(client=client, session=session))  # type: ignore[arg-type]
+    return AppState(AppContext(client=client, session=session))
+
+
+@pytest.fixture
+async def writer(client: FakeClient, session: Session) -> AppState:
+    """The demo doctor logged in, with an outbox (in memory) so that the app can write."""
+    outbox = Outbox.for_client(client, MemoryOutboxStore())
+    app = AppState(AppContext(client=client, session=session, outbox=outbox))
+    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
+    await app.submit_login()
+    return app

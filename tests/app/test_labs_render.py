@@ -21,9 +21,9 @@ from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.labs import MICRO, LabState
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.trend import TrendState
-from tests.app.fakes import FakeClient
-from tests.app.lab_fakes import conflict, lab_result, notification
-from tests.app.test_screens_render import render, texts
+from tests.support.fake_epj import FakeClient
+from tests.support.fake_epj.labs import conflict, lab_result, notification
+from tests.support.screens import render, texts
 
 
 def shown(control: ft.Control) -> str:
@@ -54,7 +54,7 @@ def find(control: object, kind: type) -> list[object]:
 
 @pytest.fixture
 async def logged_in(app: AppState) -> AppState:
-    app.login.username, app.login.pin = "lege1", "1234"
+    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
     await app.submit_login()
     return app
 
@@ -73,7 +73,7 @@ async def test_lab_tab_shows_groups_flags_new_and_signatures(logged_in: AppState
     screen, labs = await lab_tab(logged_in)
     text = shown(render(LabTab, logged_in, screen, labs, t))
     for expected in (t("lab.group.haematology"), t("lab.group.chemistry"), t("lab.group.cardiac"),
-                     "P-Kalium", "6.6 mmol/L", t("lab.flag.critical_high"), t("lab.flag.high"), "ref. 3.5–5",
+                     "P-Kalium", "6,6 mmol/L", t("lab.flag.critical_high"), t("lab.flag.high"), "ref. 3,5–5",
                      t("lab.new"), t("lab.unsigned"), t("lab.pending"), "P-Kreatinin", t("lab.follow"),
                      t("lab.sign", count=0)):
         assert expected in text, expected
@@ -132,7 +132,7 @@ async def test_trend_screen_with_5000_points_draws_a_few_hundred(logged_in: AppS
     assert elapsed < 1.0, elapsed
     text = shown(view)
     assert "5000 svar fra" in text and "1 utenfor referanseområdet" in text
-    assert "Referanseområde 3.5–5 mmol/L" in text and t("trend.table") in text
+    assert "Referanseområde 3,5–5 mmol/L" in text and t("trend.table") in text
     assert "Grafen viser" in text and "Vis 50 til (4950 igjen)" in text
     charts = find(view, fch.LineChart)
     assert len(charts) == 1

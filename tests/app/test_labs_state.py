@@ -15,12 +15,12 @@ from mobile_app.ui.viewmodels.base import Status
 from mobile_app.ui.viewmodels.labs import MICRO, LabState
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.trend import TrendState
-from tests.app.fakes import FakeClient
-from tests.app.lab_fakes import conflict, lab_result, sample_panel
+from tests.support.fake_epj import FakeClient
+from tests.support.fake_epj.labs import conflict, lab_result, sample_panel
 
 
 async def logged_in(app: AppState, username: str = "lege1") -> AppState:
-    app.login.username, app.login.pin = username, "1234"
+    app.flow.login.username, app.flow.login.pin = username, "1234"
     await app.submit_login()
     return app
 
@@ -82,7 +82,7 @@ async def test_last_looked_is_per_user_and_forgotten_at_logout(app: AppState) ->
     await logged_in(app)
     await lab_tab(app)
     assert len(app.lab_seen) == 1
-    await app.logout()
+    await app.flow.logout()
     assert len(app.lab_seen) == 0
     await logged_in(app)
     _, labs = await lab_tab(app)
@@ -189,12 +189,12 @@ async def test_a_row_opens_the_trend_of_its_analyte(app: AppState) -> None:
     crp = labs.result("crp-3")
     assert crp is not None
     trend = app.open_trend(screen, crp)
-    assert isinstance(trend, TrendState) and app.stack[-1] is trend
+    assert isinstance(trend, TrendState) and app.nav.stack[-1] is trend
     assert [p.value for p in trend.points] == [3.0, 40.0, 120.0, 145.0]
     assert trend.table()[0].id == "crp-3"  # newest first
     assert len(trend.abnormal) == 3 and trend.reference == (None, 5.0)
-    app.back()
-    assert app.stack[-1] is screen
+    app.nav.back()
+    assert app.nav.stack[-1] is screen
 
 
 @pytest.mark.parametrize("count", [10, 5000])
@@ -240,6 +240,6 @@ async def test_logout_drops_the_lab_data(app: AppState) -> None:
     await logged_in(app)
     screen, labs = await lab_tab(app)
     trend = app.open_trend(screen, labs.panel.latest[0])  # type: ignore[union-attr]
-    await app.logout()
+    await app.flow.logout()
     assert screen.labs is None and screen.overview is None
     assert trend is not None and trend.results == () and trend.drawn == []

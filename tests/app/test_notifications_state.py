@@ -4,16 +4,21 @@ opening the right view, staleness, and nothing left after logout."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from mobile_app.domain.models import NotificationKind, NotificationView
 from mobile_app.epj.errors import Offline
 from mobile_app.services.session import Session
+from mobile_app.ui.messages import Messages
+from mobile_app.ui.screen_views import view_for
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.patient import PatientState
-from tests.app.conftest import Clock
-from tests.app.fakes import FakeClient
-from tests.app.lab_fakes import notification
+from mobile_app.ui.viewmodels.task import TaskState
+from tests.support.clocks import MonotonicClock
+from tests.support.fake_epj import FakeClient
+from tests.support.fake_epj.labs import notification
+from tests.support.screens import render, texts
 
 FAST = 0.05  # seconds between polls in these tests
 
@@ -24,7 +29,7 @@ def polls(client: FakeClient) -> int:
 
 async def logged_in(app: AppState) -> AppState:
     app.notifications.interval = FAST
-    app.login.username, app.login.pin = "lege1", "1234"
+    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
     await app.submit_login()
     await asyncio.sleep(0.01)
     return app
@@ -53,22 +58,22 @@ async def test_polling_starts_at_login_and_fetches_only_what_changed(app: AppSta
 
 async def test_polling_stops_on_lock_and_resumes_on_unlock(app: AppState, client: FakeClient) -> None:
     await logged_in(app)
-    app.lock_now()
+    app.flow.lock_now()
     await asyncio.sleep(FAST)
     assert not app.notifications.polling
     before = polls(client)
     await asyncio.sleep(FAST * 4)
     assert polls(client) == before  # nothing asked while locked
-    app.lock.pin = "1234"
-    await app.submit_unlock()
+    app.flow.lock.pin = "1234"
+    await app.flow.submit_unlock()
     await asyncio.sleep(FAST * 2)
     assert app.notifications.polling and polls(client) > before
 
 
-async def test_polling_stops_when_the_idle_lock_falls(app: AppState, client: FakeClient, clock: Clock) -> None:
+async def test_polling_stops_when_the_idle_lock_falls(app: AppState, client: FakeClient, clock: MonotonicClock) -> None:
     await logged_in(app)
     clock.now += 301
-    assert app.check_idle()
+    assert app.flow.check_idle()
     assert not app.notifications.polling
 
 
@@ -112,7 +117,7 @@ async def test_a_lab_notification_opens_the_lab_tab_and_is_marked_read(app: AppS
     await logged_in(app)
     lab = app.notifications.items[0]
     await app.open_notification(lab)
-    screen = app.current_patient
+    screen = app.nav.top(PatientState)
     assert isinstance(screen, PatientState) and screen.patient_id == "p1" and screen.tab == "lab"
     assert screen.labs is not None and screen.labs.panel is not None
     assert app.notifications.items[0].read and app.notifications.unread == 1
@@ -120,13 +125,24 @@ async def test_a_lab_notification_opens_the_lab_tab_and_is_marked_read(app: AppS
     assert client.read_ids == ["Communication/lab-1"]
 
 
-async def test_a_task_about_a_patient_opens_the_overview(app: AppState) -> None:
+async def test_a_task_opens_its_own_screen_and_from_there_the_patient(app: AppState, client: FakeClient) -> None:
     await logged_in(app)
-    inbox_item = notification("Task/t-9", NotificationKind.TASK, 1, text="Ta blodkultur")
+    due = datetime.now(UTC) - timedelta(hours=1)
+    inbox_item = notification("Task/t-9", NotificationKind.TASK, 1, text="Ta blodkultur").model_copy(
+        update={"due": due, "sender": "Ola Lege"})
     app.notifications.items = [inbox_item]
     await app.open_notification(inbox_item)
-    screen = app.current_patient
-    assert screen is not None and screen.tab == "overview"
+    task = app.nav.top(TaskState)
+    assert task is not None and task.text == "Ta blodkultur" and task.due == due and task.requester == "Ola Lege"
+    assert task.patient is not None and task.patient.id == "p1"  # known from the ward list: named
+    assert task.overdue(datetime.now(UTC))
+    assert app.notifications.items[0].read
+    shown = " ".join(texts(render(view_for(TaskState), app, task, Messages("nb"))))
+    assert "Ta blodkultur" in shown and "Ola Lege" in shown and "over fristen" in shown and "Åpne pasient" in shown
+    await app.open_patient(task.patient_id or "", task.patient, opened_from="task")
+    assert app.nav.top(PatientState) is not None
+    app.nav.back()
+    assert app.nav.top(TaskState) is task  # back to the task
 
 
 async def test_a_message_without_patient_shows_its_text(app: AppState, client: FakeClient) -> None:
@@ -136,14 +152,14 @@ async def test_a_message_without_patient_shows_its_text(app: AppState, client: F
     assert app.notifications.open(message) is NotificationView.MESSAGE
     assert app.notifications.opened is not None and app.notifications.opened.text == "Møte kl. 14"
     await app.open_notification(message)  # a second tap folds it again
-    assert app.notifications.opened is None and app.stack == []
+    assert app.notifications.opened is None and app.nav.stack == []
     assert client.read_ids == []  # it was read already: nothing to write
 
 
 async def test_logout_stops_polling_and_forgets_every_notification(app: AppState, client: FakeClient) -> None:
     inbox(client)
     await logged_in(app)
-    await app.logout()
+    await app.flow.logout()
     assert not app.notifications.polling
     assert app.notifications.items == [] and app.notifications.last_success is None
     before = polls(client)
@@ -152,5 +168,20 @@ async def test_logout_stops_polling_and_forgets_every_notification(app: AppState
 
 
 async def test_the_interval_comes_from_the_app(session: Session, client: FakeClient) -> None:
-    app = AppState(AppContext(client=client, session=session), poll_seconds=7)  # type: ignore[arg-type]
+    app = AppState(AppContext(client=client, session=session), poll_seconds=7)
     assert app.notifications.interval == 7
+
+
+async def test_a_new_result_notification_stays_read_once_opened_until_logout(app: AppState, client: FakeClient) -> None:
+    """New results have no "seen by" in FHIR: the centre keeps what was opened read, for the session."""
+    result = notification("results/p1/2026-11-28T09:00:00Z", NotificationKind.LAB_RESULT, 5, text="P-Kalium")
+    client.notification_items = [result]
+    await logged_in(app)
+    [shown] = app.notifications.items
+    assert not shown.read
+    app.notifications.open(shown)
+    await app.notifications.refresh(full=True)  # the EPJ still sends it unread
+    assert [n.read for n in app.notifications.items] == [True] and app.notifications.unread == 0
+    app.notifications.reset()  # logout
+    await app.notifications.refresh(full=True)
+    assert [n.read for n in app.notifications.items] == [False]

@@ -4,48 +4,32 @@ from __future__ import annotations
 
 import pytest
 
-from mobile_app.ui.viewmodels.app_state import AppState, Tab
+from mobile_app.ui.viewmodels.app_state import AppState
+from mobile_app.ui.viewmodels.navigator import Tab
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.scan import ScanState, ScanStatus
-from tests.app.fakes import FakeClient, patient
-
-GSRN = "708000000000000128"
-GS1_DATAMATRIX = f"]d28018{GSRN}"
-
-
-async def logged_in(app: AppState) -> AppState:
-    app.login.username, app.login.pin = "lege1", "1234"
-    await app.submit_login()
-    return app
-
-
-def valid_fnr() -> str:
-    from mobile_app.domain.identifiers import check_digits
-
-    for individual in range(100, 500):  # some individual numbers need a check digit of 10: skip them
-        digits = check_digits(f"048350{individual}")
-        if digits is not None:
-            return f"048350{individual}" + "".join(map(str, digits))
-    raise AssertionError("no valid number")
+from tests.support.app_sessions import logged_in, valid_fnr
+from tests.support.fake_epj import FakeClient, patient
+from tests.support.wristband_scans import GS1_DATAMATRIX, GSRN
 
 
 async def test_one_match_opens_the_patient_with_a_confirmation(app: AppState, client: FakeClient) -> None:
     await logged_in(app)
     client.results[GSRN] = [patient("p7", family="Lund")]
-    app.select_tab(Tab.SEARCH)
-    assert app.scanning_allowed
-    await app.scanned(GS1_DATAMATRIX, "scanner")
-    top = app.stack[-1]
+    app.nav.select_tab(Tab.SEARCH)
+    assert app.scans.scanning_allowed
+    await app.scans.scanned(GS1_DATAMATRIX, "scanner")
+    top = app.nav.stack[-1]
     assert isinstance(top, PatientState)
     assert top.patient_id == "p7" and top.scanned and top.opened_from == "scan"
-    assert not any(isinstance(s, ScanState) for s in app.stack)  # back goes to the search tab
+    assert not any(isinstance(s, ScanState) for s in app.nav.stack)  # back goes to the search tab
     assert ("identifier", GSRN) in client.calls
 
 
 async def test_no_match_says_so_with_the_number(app: AppState, client: FakeClient) -> None:
     await logged_in(app)
     client.results[GSRN] = []
-    scan = app.open_scan()
+    scan = app.scans.open_scan()
     assert await scan.submit(GS1_DATAMATRIX, "scanner") is None
     assert scan.status is ScanStatus.NONE
     assert scan.problem is not None and scan.problem.params["number"] == GSRN
@@ -55,11 +39,11 @@ async def test_several_matches_are_listed_never_guessed(app: AppState, client: F
     await logged_in(app)
     number = valid_fnr()
     client.results[number] = [patient("a"), patient("b")]
-    await app.scanned(number, "scanner")
-    scan = app.current_scan
+    await app.scans.scanned(number, "scanner")
+    scan = app.scans.current_scan
     assert scan is not None and scan.status is ScanStatus.MANY
     assert [p.id for p in scan.candidates] == ["a", "b"]
-    assert app.current_patient is None
+    assert app.nav.top(PatientState) is None
 
 
 @pytest.mark.parametrize(("raw", "key"), [
@@ -70,7 +54,7 @@ async def test_several_matches_are_listed_never_guessed(app: AppState, client: F
 async def test_invalid_codes_explain_and_send_nothing(app: AppState, client: FakeClient, raw: str, key: str) -> None:
     await logged_in(app)
     before = len(client.calls)
-    scan = app.open_scan()
+    scan = app.scans.open_scan()
     assert await scan.submit(raw, "scanner") is None
     assert scan.status is ScanStatus.INVALID
     assert scan.problem is not None and scan.problem.key == key
@@ -79,7 +63,7 @@ async def test_invalid_codes_explain_and_send_nothing(app: AppState, client: Fak
 
 async def test_manual_entry_validates_live(app: AppState) -> None:
     await logged_in(app)
-    scan = app.open_scan()
+    scan = app.scans.open_scan()
     scan.set_manual("0483501")
     assert scan.manual_problem is None  # still typing
     scan.set_manual("04835012346")
@@ -100,8 +84,8 @@ async def test_images_are_decoded_then_looked_up(app: AppState, client: FakeClie
             raise ValueError("not an image")
         return decoded[data]
 
-    app.decode_image = decode
-    scan = app.open_scan()
+    app.scans.decode_image = decode
+    scan = app.scans.open_scan()
     assert (await scan.submit_image(b"band")) is not None  # the invalid first code is passed over
     assert await scan.submit_image(b"blank") is None
     assert scan.problem is not None and scan.problem.key == "scan.no_code_found"
@@ -109,52 +93,58 @@ async def test_images_are_decoded_then_looked_up(app: AppState, client: FakeClie
     assert scan.problem is not None and scan.problem.key == "scan.unreadable_image"
 
 
-async def test_scanner_bursts_count_only_where_scanning_makes_sense(app: AppState) -> None:
-    assert not app.scanning_allowed  # logged out
+async def test_scanner_bursts_count_everywhere_but_over_a_patient_or_in_a_field(app: AppState) -> None:
+    assert not app.scans.scanning_allowed  # logged out
     await logged_in(app)
-    assert not app.scanning_allowed  # my patients tab
-    app.select_tab(Tab.SEARCH)
-    assert app.scanning_allowed
-    await app.open_patient("p1")
-    assert not app.scanning_allowed  # a patient is open: a stray scan must not switch patient
-    app.open_scan()
-    assert app.scanning_allowed
-    app.typing(True)
-    assert not app.scanning_allowed  # the keystrokes go to the focused field and its submit
+    for tab in Tab:  # every tab, not only Search
+        app.nav.select_tab(tab)
+        assert app.scans.scanning_allowed
+    app.open_messages()
+    assert app.scans.scanning_allowed  # a screen about no patient
+    app.nav.select_tab(Tab.WARD)
+    patient = await app.open_patient("p1")
+    assert not app.scans.scanning_allowed  # a patient is open: a stray scan must not switch patient
+    app.open_compose(about=patient)
+    assert not app.scans.scanning_allowed  # nor on a screen over the patient
+    app.scans.open_scan()
+    assert app.scans.scanning_allowed  # the scan screen, opened on purpose
+    app.scans.typing(True)
+    assert not app.scans.scanning_allowed  # the keystrokes go to the focused field and its submit
 
 
 async def test_enter_in_the_search_field_scans_gs1_and_searches_the_rest(app: AppState, client: FakeClient) -> None:
     await logged_in(app)
     client.results[GSRN] = [patient("p6")]
-    app.select_tab(Tab.SEARCH)
+    app.nav.select_tab(Tab.SEARCH)
     app.search.change(GS1_DATAMATRIX)
-    await app.submit_search()
-    assert app.current_patient is not None and app.current_patient.scanned
-    app.select_tab(Tab.SEARCH)
+    await app.scans.submit_search()
+    opened = app.nav.top(PatientState)
+    assert opened is not None and opened.scanned
+    app.nav.select_tab(Tab.SEARCH)
     app.search.change("hansen")
-    await app.submit_search()
-    assert app.current_patient is None and app.search.results
+    await app.scans.submit_search()
+    assert app.nav.top(PatientState) is None and app.search.results
 
 
 async def test_a_typed_gsrn_is_looked_up(app: AppState, client: FakeClient) -> None:
     await logged_in(app)
     client.results[GSRN] = [patient("p4")]
-    scan = app.open_scan()
+    scan = app.scans.open_scan()
     scan.set_manual(GSRN[:-1] + "9")
     assert scan.manual_problem is not None and scan.manual_problem.key == "scan.reason.gsrn_check_digit"
     scan.set_manual(GSRN)
     assert scan.manual_problem is None
-    await app.submit_manual_scan(scan)
-    assert app.current_patient is not None and app.current_patient.patient_id == "p4"
+    await app.scans.submit_manual_scan(scan)
+    assert app.nav.top(PatientState) is not None and app.nav.top(PatientState).patient_id == "p4"
 
 
 async def test_one_scan_reported_twice_is_handled_once(app: AppState, client: FakeClient) -> None:
     await logged_in(app)
     client.results[GSRN] = [patient("p5")]
-    app.select_tab(Tab.SEARCH)
-    await app.scanned(GS1_DATAMATRIX, "scanner")
-    await app.scanned(GS1_DATAMATRIX, "scanner")
-    assert [s.patient_id for s in app.stack if isinstance(s, PatientState)] == ["p5"]
+    app.nav.select_tab(Tab.SEARCH)
+    await app.scans.scanned(GS1_DATAMATRIX, "scanner")
+    await app.scans.scanned(GS1_DATAMATRIX, "scanner")
+    assert [s.patient_id for s in app.nav.stack if isinstance(s, PatientState)] == ["p5"]
     assert [c for c in client.calls if c == ("identifier", GSRN)] == [("identifier", GSRN)]
 
 
@@ -166,8 +156,8 @@ async def test_codes_on_one_band_that_disagree_never_open_a_patient(app: AppStat
     def decode(data: bytes) -> list[str]:
         return [GS1_DATAMATRIX, other]
 
-    app.decode_image = decode
-    scan = app.open_scan()
+    app.scans.decode_image = decode
+    scan = app.scans.open_scan()
     assert await scan.submit_image(b"band") is None
     assert scan.problem is not None and scan.problem.key == "scan.codes_disagree"
 
@@ -178,12 +168,12 @@ async def test_a_real_wristband_image_is_read(app: AppState, client: FakeClient)
     from mobile_app.scanning import wristband_texts
 
     await logged_in(app)
-    app.decode_image = wristband_texts
+    app.scans.decode_image = wristband_texts
     band = Path(__file__).resolve().parents[2] / "assets" / "wristbands" / "good-1.png"
-    scan = app.open_scan()
+    scan = app.scans.open_scan()
     await scan.submit_image(band.read_bytes())
     assert scan.decoded.startswith("708")  # the GSRN was looked up first
     assert ("identifier", scan.decoded) in client.calls
-    broken = app.open_scan()
+    broken = app.scans.open_scan()
     assert await broken.submit_image(b"not a picture") is None
     assert broken.problem is not None and broken.problem.key == "scan.unreadable_image"

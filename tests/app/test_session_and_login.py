@@ -8,24 +8,26 @@ import pytest
 from mobile_app.epj.errors import AccountLocked, Offline, ServerError
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.token_store import KeyringTokenStore, MemoryTokenStore, secure_store_available
-from mobile_app.ui.viewmodels.app_state import AppState, Tab
-from tests.app.conftest import Clock
-from tests.app.fakes import FakeClient
-from tests.memory_keyring import MemoryKeyring
+from mobile_app.ui.viewmodels.app_state import AppState
+from mobile_app.ui.viewmodels.navigator import Tab
+from mobile_app.ui.viewmodels.patient import PatientState
+from tests.support.clocks import MonotonicClock
+from tests.support.fake_epj import FakeClient
+from tests.support.memory_keyring import MemoryKeyring
 
 
 async def login(app: AppState, username: str = "lege1", pin: str = "1234") -> None:
-    app.login.username = username
-    app.login.pin = pin
+    app.flow.login.username = username
+    app.flow.login.pin = pin
     await app.submit_login()
 
 
 async def test_successful_login_enters_home_and_loads_lists(app: AppState, client: FakeClient) -> None:
     await login(app)
-    assert app.phase is Phase.ACTIVE
-    assert app.user_name == "Kari Nordmann"
+    assert app.flow.phase is Phase.ACTIVE
+    assert app.flow.user_name == "Kari Nordmann"
     assert client.token == "tok-lege1"
-    assert app.login.pin == ""  # the PIN does not linger in state
+    assert app.flow.login.pin == ""  # the PIN does not linger in state
     assert [w.id for w in app.ward.wards] == ["ward-med", "ward-kir"]
     assert app.my.in_care
 
@@ -37,9 +39,9 @@ async def test_successful_login_enters_home_and_loads_lists(app: AppState, clien
 ])
 async def test_login_problems_have_their_own_message(app: AppState, username: str, pin: str, key: str) -> None:
     await login(app, username, pin)
-    assert app.phase is Phase.LOGGED_OUT
-    assert app.login.problem is not None
-    assert app.login.problem.key == key
+    assert app.flow.phase is Phase.LOGGED_OUT
+    assert app.flow.login.problem is not None
+    assert app.flow.login.problem.key == key
 
 
 @pytest.mark.parametrize(("error", "key"), [
@@ -50,41 +52,41 @@ async def test_login_problems_have_their_own_message(app: AppState, username: st
 async def test_login_server_failures(app: AppState, client: FakeClient, error: Exception, key: str) -> None:
     client.fail = error  # type: ignore[assignment]
     await login(app)
-    assert app.login.problem is not None
-    assert app.login.problem.key == key
+    assert app.flow.login.problem is not None
+    assert app.flow.login.problem.key == key
     if key == "login.locked":
-        assert app.login.problem.params["minutes"] == 2
+        assert app.flow.login.problem.params["minutes"] == 2
 
 
-async def test_idle_time_locks_and_the_pin_unlocks(app: AppState, clock: Clock) -> None:
+async def test_idle_time_locks_and_the_pin_unlocks(app: AppState, clock: MonotonicClock) -> None:
     await login(app)
-    app.select_tab(Tab.WARD)
+    app.nav.select_tab(Tab.WARD)
     clock.now += 299
-    assert not app.check_idle()
+    assert not app.flow.check_idle()
     app.touch()
     clock.now += 299
-    assert not app.check_idle()
+    assert not app.flow.check_idle()
     clock.now += 2
-    assert app.check_idle()
-    assert app.phase is Phase.LOCKED
-    app.lock.pin = "9999"
-    await app.submit_unlock()
-    assert app.phase is Phase.LOCKED
-    assert app.lock.problem is not None and app.lock.problem.key == "lock.wrong"
-    app.lock.pin = "1234"
-    await app.submit_unlock()
-    assert app.phase is Phase.ACTIVE
-    assert app.tab is Tab.WARD  # back where the user was
+    assert app.flow.check_idle()
+    assert app.flow.phase is Phase.LOCKED
+    app.flow.lock.pin = "9999"
+    await app.flow.submit_unlock()
+    assert app.flow.phase is Phase.LOCKED
+    assert app.flow.lock.problem is not None and app.flow.lock.problem.key == "lock.wrong"
+    app.flow.lock.pin = "1234"
+    await app.flow.submit_unlock()
+    assert app.flow.phase is Phase.ACTIVE
+    assert app.nav.tab is Tab.WARD  # back where the user was
     assert app.ward.beds  # and the data is still there
 
 
 async def test_unlock_works_offline(app: AppState, client: FakeClient) -> None:
     await login(app)
-    app.lock_now()
+    app.flow.lock_now()
     client.fail = Offline("down")
-    app.lock.pin = "1234"
-    await app.submit_unlock()
-    assert app.phase is Phase.ACTIVE
+    app.flow.lock.pin = "1234"
+    await app.flow.submit_unlock()
+    assert app.flow.phase is Phase.ACTIVE
 
 
 async def test_logout_clears_every_piece_of_patient_data(app: AppState, client: FakeClient) -> None:
@@ -92,17 +94,17 @@ async def test_logout_clears_every_piece_of_patient_data(app: AppState, client: 
     app.search.change("Hansen")
     await app.search.search_now()
     await app.open_patient("p1")
-    assert app.search.results and app.stack and app.ward.beds and app.my.recent
-    old_patient_screen = app.current_patient
+    assert app.search.results and app.nav.stack and app.ward.beds and app.my.recent
+    old_patient_screen = app.nav.top(PatientState)
     assert old_patient_screen is not None
-    await app.logout()
-    assert app.phase is Phase.LOGGED_OUT
+    await app.flow.logout()
+    assert app.flow.phase is Phase.LOGGED_OUT
     assert client.token is None
-    assert app.stack == []
+    assert app.nav.stack == []
     assert app.search.results == [] and app.search.text == ""
     assert app.ward.beds == [] and app.my.in_care == [] and app.my.recent == []
     assert old_patient_screen.overview is None and old_patient_screen.summary is None
-    assert app.login.notice is not None and app.login.notice.key == "login.logged_out"
+    assert app.flow.login.notice is not None and app.flow.login.notice.key == "login.logged_out"
     assert ("logout", None) in client.calls
 
 
@@ -112,8 +114,8 @@ async def test_expired_session_returns_to_login_with_a_message(app: AppState, cl
     await login(app)
     client.fail = SessionExpired("expired")
     await app.ward.refresh()
-    assert app.phase is Phase.LOGGED_OUT
-    assert app.login.notice is not None and app.login.notice.key == "login.expired"
+    assert app.flow.phase is Phase.LOGGED_OUT
+    assert app.flow.login.notice is not None and app.flow.login.notice.key == "login.expired"
     assert app.ward.beds == []
 
 
@@ -128,17 +130,17 @@ async def test_token_is_kept_in_the_token_store_and_removed_on_logout(session: S
 
 
 
-async def test_keyring_store_round_trip_and_restore_after_restart(clock: Clock) -> None:
+async def test_keyring_store_round_trip_and_restore_after_restart(clock: MonotonicClock) -> None:
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     try:
         assert secure_store_available()
-        first = Session(FakeClient(), KeyringTokenStore(), clock=clock)  # type: ignore[arg-type]
+        first = Session(FakeClient(), KeyringTokenStore(), clock=clock)
         await first.login("spl1", "1234")
         assert any("tok-spl1" in v for v in backend.values.values())
         # a restarted app finds the session and opens it locked, for the same user only
-        again = Session(FakeClient(), KeyringTokenStore(), clock=clock)  # type: ignore[arg-type]
+        again = Session(FakeClient(), KeyringTokenStore(), clock=clock)
         assert again.restore()
         assert again.phase is Phase.LOCKED
         assert again.user is not None and again.user.username == "spl1"
@@ -160,4 +162,4 @@ def test_no_secure_store_is_detected_and_reported(app: AppState) -> None:
     finally:
         keyring.set_keyring(previous)
     assert isinstance(app.ctx.session.token_store, MemoryTokenStore)
-    assert app.login.notice is not None and app.login.notice.key == "login.no_secure_store"
+    assert app.flow.login.notice is not None and app.flow.login.notice.key == "login.no_secure_store"

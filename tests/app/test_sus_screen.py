@@ -3,7 +3,6 @@ choices in both languages, the missing statements, and the thank-you after sendi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,18 +15,7 @@ from mobile_app.ui.messages import CATALOGUE, Messages
 from mobile_app.ui.screens.sus import SusScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.sus import SusState
-from tests.app.test_screens_render import render, texts
-
-
-def controls(node: Any) -> Iterator[Any]:
-    """Every control in a tree, depth first."""
-    if isinstance(node, list | tuple):
-        for item in node:
-            yield from controls(item)
-    elif isinstance(node, ft.BaseControl):
-        yield node
-        for name in ("content", "controls"):
-            yield from controls(getattr(node, name, None))
+from tests.support.screens import controls, render, texts
 
 
 def radio_groups(tree: ft.Control) -> list[Any]:
@@ -35,14 +23,14 @@ def radio_groups(tree: ft.Control) -> list[Any]:
 
 
 def closes(app: AppState, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Record calls of ``app.back()`` (the shell closes the screen)."""
+    """Record calls of ``app.nav.back()`` (the shell closes the screen)."""
     closed: list[bool] = []
 
     def back() -> bool:
         closed.append(True)
         return True
 
-    monkeypatch.setattr(app, "back", back)
+    monkeypatch.setattr(app.nav, "back", back)
     return closed
 
 

@@ -16,7 +16,7 @@ from mobile_app.services.usage import SusSchedule, UsageConfig, UsageLog
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.sus import SusState, dismiss_offer, offer_if_due
-from tests.app.fakes import FakeClient
+from tests.support.fake_epj import FakeClient
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 BEST = [5, 1, 5, 1, 5, 1, 5, 1, 5, 1]
@@ -36,7 +36,7 @@ def schedule(tmp_path: Path) -> SusSchedule:
 
 @pytest.fixture
 def ctx(client: FakeClient, session: Session, usage: UsageLog) -> AppContext:
-    return AppContext(client=client, session=session, usage=usage, now=lambda: NOW)  # type: ignore[arg-type]
+    return AppContext(client=client, session=session, usage=usage, now=lambda: NOW)
 
 
 def records(usage: UsageLog, event: str) -> list[dict[str, Any]]:
@@ -160,7 +160,7 @@ def test_the_offer_is_logged_when_due_and_a_dismissed_offer_waits(ctx: AppContex
 
 
 def test_without_a_usage_log_or_schedule_nothing_breaks(client: FakeClient, session: Session) -> None:
-    ctx = AppContext(client=client, session=session)  # type: ignore[arg-type]
+    ctx = AppContext(client=client, session=session)
     state = SusState(ctx)
     fill(state, BEST)
     assert state.submit() == 100.0 and state.done

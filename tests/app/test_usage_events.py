@@ -16,10 +16,11 @@ from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_store import MemoryOutboxStore
 from mobile_app.services.session import Session
 from mobile_app.services.usage import SusSchedule, UsageConfig, UsageLog
-from mobile_app.ui.viewmodels.app_state import AppState, Tab
+from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
-from tests.app.fakes import FakeClient
-from tests.app.test_scan import GS1_DATAMATRIX
+from mobile_app.ui.viewmodels.navigator import Tab
+from tests.support.fake_epj import FakeClient
+from tests.support.wristband_scans import GS1_DATAMATRIX
 
 KEY = b"k" * 32
 
@@ -33,8 +34,8 @@ def usage(tmp_path: Path) -> Iterator[UsageLog]:
 
 @pytest.fixture
 def app(client: FakeClient, session: Session, usage: UsageLog) -> AppState:
-    outbox = Outbox.for_client(client, MemoryOutboxStore())  # type: ignore[arg-type]
-    return AppState(AppContext(client=client, session=session, outbox=outbox, usage=usage))  # type: ignore[arg-type]
+    outbox = Outbox.for_client(client, MemoryOutboxStore())
+    return AppState(AppContext(client=client, session=session, outbox=outbox, usage=usage))
 
 
 def records(usage: UsageLog) -> list[dict[str, Any]]:
@@ -52,7 +53,7 @@ def named(found: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
 
 
 async def log_in(app: AppState, pin: str = "1234") -> None:
-    app.login.username, app.login.pin = "lege1", pin
+    app.flow.login.username, app.flow.login.pin = "lege1", pin
     await app.submit_login()
 
 
@@ -76,10 +77,10 @@ async def test_login_failure_then_success_starts_a_session_with_role_and_ward(ap
 
 async def test_search_scan_open_labs_trend_and_sign(app: AppState, usage: UsageLog) -> None:
     await log_in(app)
-    app.select_tab(Tab.SEARCH)
+    app.nav.select_tab(Tab.SEARCH)
     app.search.change("Hansen")
     await app.search.search_now()
-    await app.scanned(GS1_DATAMATRIX, "scanner")  # opens the scanned patient
+    await app.scans.scanned(GS1_DATAMATRIX, "scanner")  # opens the scanned patient
     patient = await app.open_patient("p1", opened_from="ward")
     assert patient.labs is not None
     patient.open_tab("lab")
@@ -140,12 +141,12 @@ async def test_offline_and_back_errors_lock_unlock_and_logout(app: AppState, usa
     client.fail = Offline("down")
     await app.ward.refresh()
     await app.ward.refresh()
-    app.lock_now()
-    app.lock.pin = "9999"
-    await app.submit_unlock()
-    app.lock.pin = "1234"
-    await app.submit_unlock()
-    await app.logout()
+    app.flow.lock_now()
+    app.flow.lock.pin = "9999"
+    await app.flow.submit_unlock()
+    app.flow.lock.pin = "1234"
+    await app.flow.submit_unlock()
+    await app.flow.logout()
     found = records(usage)
     events = [r["event"] for r in found]
     assert events.count("offline") == 1 and events.count("online") == 1
@@ -163,28 +164,28 @@ async def test_offline_and_back_errors_lock_unlock_and_logout(app: AppState, usa
 async def test_the_questionnaire_is_offered_after_sessions_answered_and_dismissed(
         client: FakeClient, session: Session, usage: UsageLog, tmp_path: Path) -> None:
     schedule = SusSchedule.in_directory(tmp_path / "sus", every_sessions=2, min_days_between=0)
-    app = AppState(AppContext(client=client, session=session, usage=usage),  # type: ignore[arg-type]
+    app = AppState(AppContext(client=client, session=session, usage=usage),
                    sus_schedule=schedule)
     await log_in(app)
-    assert not app.sus_offer  # no session completed yet
-    await app.logout()
+    assert not app.sus.shown  # no session completed yet
+    await app.flow.logout()
     await log_in(app)
-    assert not app.sus_offer  # one of two
-    await app.logout()
+    assert not app.sus.shown  # one of two
+    await app.flow.logout()
     await log_in(app)
-    assert app.sus_offer
-    sus = app.open_sus()
-    assert not app.sus_offer and app.stack[-1] is sus
+    assert app.sus.shown
+    sus = app.sus.open()
+    assert not app.sus.shown and app.nav.stack[-1] is sus
     for index in range(10):
         sus.answer(index, 5 if index % 2 == 0 else 1)
     assert sus.submit() == 100.0
-    await app.logout()
+    await app.flow.logout()
     await log_in(app)
-    await app.logout()
+    await app.flow.logout()
     await log_in(app)
-    assert app.sus_offer
-    app.dismiss_sus_offer()
-    assert not app.sus_offer
+    assert app.sus.shown
+    app.sus.dismiss()
+    assert not app.sus.shown
     found = records(usage)
     assert [r["event"] for r in found if r["event"].startswith("sus_")] == [
         "sus_offered", "sus_submitted", "sus_offered", "sus_dismissed"]
@@ -195,14 +196,14 @@ async def test_the_questionnaire_is_offered_after_sessions_answered_and_dismisse
 
 async def test_leaving_the_scan_screen_without_a_scan_is_a_cancelled_scan(app: AppState, usage: UsageLog) -> None:
     await log_in(app)
-    app.select_tab(Tab.SEARCH)
-    app.open_scan()
-    assert app.back()
-    scan = app.open_scan()
+    app.nav.select_tab(Tab.SEARCH)
+    app.scans.open_scan()
+    assert app.nav.back()
+    scan = app.scans.open_scan()
     scan.camera_on = True
-    app.select_tab(Tab.WARD)
-    await app.scanned(GS1_DATAMATRIX, "scanner")  # a scan that finds its patient is not cancelled after
-    app.select_tab(Tab.SEARCH)
+    app.nav.select_tab(Tab.WARD)
+    await app.scans.scanned(GS1_DATAMATRIX, "scanner")  # a scan that finds its patient is not cancelled after
+    app.nav.select_tab(Tab.SEARCH)
     scans = named(records(usage), "scan")
     assert [(r["outcome"], attrs(r)["source"]) for r in scans] == [
         ("cancelled", "scanner"), ("cancelled", "camera"), ("success", "scanner")]
@@ -216,5 +217,5 @@ async def test_an_expired_login_ends_the_usage_session_as_expired(app: AppState,
     found = records(usage)
     assert [attrs(r) for r in named(found, "session_end")] == [{"reason": "expired"}]
     assert attrs(named(found, "error")[-1]) == {"type": "session_expired"}
-    await app.logout()  # the session has already ended: no second session_end
+    await app.flow.logout()  # the session has already ended: no second session_end
     assert len(named(records(usage), "session_end")) == 1

@@ -6,13 +6,15 @@ import asyncio
 
 from mobile_app.domain.search_query import SearchKind
 from mobile_app.epj.errors import Offline
+from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import Status
-from tests.app.fakes import FakeClient, patient
+from mobile_app.ui.viewmodels.patient import PatientState
+from tests.support.fake_epj import FakeClient, patient
 
 
 async def logged_in(app: AppState) -> AppState:
-    app.login.username, app.login.pin = "lege1", "1234"
+    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
     await app.submit_login()
     return app
 
@@ -97,7 +99,7 @@ async def test_opening_a_patient_shows_the_banner_before_the_overview(app: AppSt
     summary = patient("p5", family="Berg")
     task = asyncio.get_running_loop().create_task(app.open_patient("p5", summary))
     await asyncio.sleep(0.05)
-    screen = app.current_patient
+    screen = app.nav.top(PatientState)
     assert screen is not None and screen.patient is summary and screen.overview is None
     await task
     assert screen.overview is not None
@@ -124,13 +126,31 @@ async def test_no_access_then_break_the_glass(app: AppState, client: FakeClient)
     assert ("overview", ("p7", "Hjertestans, trenger kritisk info")) in client.calls
 
 
+async def test_a_reason_of_invisible_characters_is_refused_with_the_visible_count(
+        app: AppState, client: FakeClient) -> None:
+    await logged_in(app)
+    client.no_access.add("p7")
+    screen = await app.open_patient("p7")
+    invisible = "\u200b\x00\ufeff\u2060\u200d" * 4 + "akutt"
+    screen.set_reason(invisible)
+    assert not await screen.break_glass()
+    problem = screen.reason_problem
+    assert problem is not None and problem.key == "access.reason_short" and problem.params == {"count": 5}
+    said = Messages("nb")(problem.key, **problem.params)
+    assert "synes" in said and "5 nå" in said
+    assert not [c for c in client.calls if c[0] == "overview" and c[1][1] is not None]  # nothing was sent
+    screen.set_reason("akutt tilsyn")
+    assert screen.reason_problem is None  # fixed as the user types
+    assert await screen.break_glass()
+
+
 async def test_back_closes_document_then_patient(app: AppState) -> None:
     await logged_in(app)
     screen = await app.open_patient("p1")
     screen.open_document("doc-1")
-    assert app.back() and app.stack and screen.document_id is None
-    assert app.back() and not app.stack
-    assert not app.back()
+    assert app.nav.back() and app.nav.stack and screen.document_id is None
+    assert app.nav.back() and not app.nav.stack
+    assert not app.nav.back()
 
 
 async def test_lost_connection_keeps_the_overview_with_its_time(app: AppState, client: FakeClient) -> None:

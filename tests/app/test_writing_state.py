@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-
 from mobile_app.epj.errors import Offline
-from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ItemState
-from mobile_app.services.outbox_store import MemoryOutboxStore
-from mobile_app.services.session import Phase, Session
+from mobile_app.services.session import Phase
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.screens.ward import WardScreen
 from mobile_app.ui.viewmodels.app_state import AppState
-from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.messages import ComposeState
-from mobile_app.ui.viewmodels.writing import NoteEditorState
-from tests.app.fakes import FakeClient
-from tests.app.test_screens_render import render, texts
-
-
-@pytest.fixture
-async def writer(client: FakeClient, session: Session) -> AppState:
-    outbox = Outbox.for_client(client, MemoryOutboxStore())  # type: ignore[arg-type]
-    app = AppState(AppContext(client=client, session=session, outbox=outbox))  # type: ignore[arg-type]
-    app.login.username, app.login.pin = "lege1", "1234"
-    await app.submit_login()
-    return app
+from mobile_app.ui.viewmodels.note_editor import NoteEditorState
+from mobile_app.ui.viewmodels.patient import PatientState
+from tests.support.fake_epj import FakeClient
+from tests.support.screens import render, texts
 
 
 async def test_a_signed_note_is_sent_and_shows_in_the_patients_documents(writer: AppState, client: FakeClient) -> None:
@@ -37,7 +24,7 @@ async def test_a_signed_note_is_sent_and_shows_in_the_patients_documents(writer:
     item = await editor.save(sign=True)
     assert item is not None and item.state is ItemState.SENT
     writer.after_note_signed(editor)
-    assert writer.current_patient is patient and patient.tab == "documents"
+    assert writer.nav.top(PatientState) is patient and patient.tab == "documents"
     assert len(client.documents) == 1
 
 
@@ -60,7 +47,7 @@ async def test_offline_notes_wait_and_saving_again_never_makes_a_copy(writer: Ap
     client.write_fail = Offline("no network")
     item = await editor.save(sign=False)
     assert item is not None and item.state is ItemState.WAITING
-    assert writer.unsent == 1
+    assert writer.flow.unsent == 1
     editor.set_text("Skrevet uten nett, rettet")
     item = await editor.save(sign=True)
     assert item is not None and item.state is ItemState.SENT
@@ -88,6 +75,25 @@ async def test_ward_note_conflict_names_who_changed_it_and_keeps_the_text(writer
     assert notes.ward is not None and notes.ward.version == "2"
     assert await notes.save()
     assert client.notes[("p1", "ward-note")].text == "Fallfare, sengehest, rullator"
+
+
+async def test_a_conflict_with_no_name_from_the_epj_says_someone_else(writer: AppState, client: FakeClient) -> None:
+    """An EPJ that says nothing of who saved the newer version: "someone else", never "?" or a guess."""
+    patient = await writer.open_patient("p1")
+    notes = patient.notes
+    assert notes is not None
+    notes.start("ward-note")
+    notes.text = "Fallfare"
+    assert await notes.save()
+    assert notes.ward is not None
+    client.notes[("p1", "ward-note")] = notes.ward.model_copy(update={"version": "2", "modified_by": None})
+    notes.start("ward-note")
+    notes.text = "Fallfare, rullator"
+    assert not await notes.save()
+    assert notes.problem is not None and notes.problem.key == "write.reason.conflict_someone"
+    patient.open_tab("notes")
+    shown = " ".join(texts(render(PatientScreen, writer, patient, Messages("nb"))))
+    assert "noen andre" in shown and "?" not in Messages("nb")(notes.problem.key, **notes.problem.params)
 
 
 async def test_a_saved_ward_note_shows_on_the_overview_and_in_the_ward_list(writer: AppState) -> None:
@@ -131,11 +137,11 @@ async def test_logout_warns_while_writes_wait(writer: AppState, client: FakeClie
     editor.set_text("venter")
     client.write_fail = Offline("no network")
     await editor.save(sign=True)
-    await writer.request_logout()
-    assert writer.confirm_logout and writer.phase is Phase.ACTIVE
-    writer.cancel_logout()
-    assert not writer.confirm_logout
-    await writer.request_logout()
-    await writer.request_logout()  # "log out anyway"
-    assert writer.phase is Phase.LOGGED_OUT
+    await writer.flow.request_logout()
+    assert writer.flow.confirm_logout and writer.flow.phase is Phase.ACTIVE
+    writer.flow.cancel_logout()
+    assert not writer.flow.confirm_logout
+    await writer.flow.request_logout()
+    await writer.flow.request_logout()  # "log out anyway"
+    assert writer.flow.phase is Phase.LOGGED_OUT
     assert writer.outbox is not None and writer.outbox.items == []  # not shown to the next user

@@ -13,8 +13,7 @@ from mobile_app.domain.identifiers import (
     check_digits,
     parse_person_identifier,
 )
-
-from .strategies import (
+from tests.support.identifier_strategies import (
     Expected,
     dated_identifiers,
     fh_numbers,

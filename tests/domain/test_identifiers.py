@@ -22,8 +22,7 @@ from mobile_app.domain.identifiers import (
     is_valid,
     parse_person_identifier,
 )
-
-from .strategies import complete
+from tests.support.identifier_strategies import complete
 
 TODAY = date(2025, 6, 1)
 FULLWIDTH_FNR = "".join(chr(0xFF10 + int(d)) for d in "01019022443")  # a CJK keyboard's digits

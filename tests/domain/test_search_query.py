@@ -21,8 +21,7 @@ from mobile_app.domain.search_query import (
     SearchQuery,
     classify_search,
 )
-
-from .strategies import Expected, valid_identifiers
+from tests.support.identifier_strategies import Expected, valid_identifiers
 
 TODAY = date(2025, 6, 1)
 

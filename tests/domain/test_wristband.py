@@ -19,8 +19,7 @@ from mobile_app.domain.wristband import (
     parse_wristband,
     visible_text,
 )
-
-from .strategies import gs1_check
+from tests.support.identifier_strategies import gs1_check
 
 GS = "\x1d"
 FNR = "01019022443"

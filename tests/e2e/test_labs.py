@@ -1,5 +1,6 @@
-"""Lab results in a real browser: the lab tab, a trend, microbiology, signing, following a patient
-until a simulated result arrives in the notification centre, and no polling while hidden."""
+"""Lab results in a real browser: the lab tab, a trend, microbiology, signing (a Provenance: the
+result keeps its version), following a patient (the user's own List) until a simulated result
+arrives in the notification centre (found by polling with _lastUpdated), and no polling while hidden."""
 
 from __future__ import annotations
 
@@ -19,8 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import copy_db
-from tests.e2e.conftest import (
+from tests.support.browser import (
     fnr,
     free_port,
     logged_in,
@@ -32,6 +32,9 @@ from tests.e2e.conftest import (
     type_into,
     visible_text,
 )
+from tests.support.database import copy_db
+
+pytestmark = pytest.mark.e2e
 
 SEARCH = "Navn, fødselsnummer eller fødselsdato"
 FOLLOW = re.compile("Følg prøvesvar")
@@ -155,11 +158,12 @@ def test_sign_follow_and_a_new_result_arrives(browser: Browser, seeded_db: Path,
 
         mock_base = app.epj_url.removesuffix("/fhir")
         answer = httpx.post(f"{mock_base}/_admin/labs", json={"patient": micro_patient["id"]}, timeout=10)
-        assert answer.status_code == 200 and any(c.startswith("Communication/") for c in answer.json()["created"])
+        assert answer.status_code == 200 and any(c.startswith("Observation/") for c in answer.json()["created"])
 
         tap_labelled(page, "Tilbake")
         page.get_by_role("tab", name="Varsler").click()
-        arrived = page.get_by_role("button", name=re.compile("Nye prøvesvar: "))
+        news = re.compile(r"Ny\. .*P-CRP.*Nye prøvesvar|Nye prøvesvar\. Ny\. .*P-CRP")  # names, then the kind
+        arrived = page.get_by_role("button", name=news)
         expect(arrived.first).to_be_visible(timeout=15_000)
         expect(page.get_by_text(re.compile(r"^Sist oppdatert \d\d:\d\d$"))).to_be_visible()
         assert "Ny" in visible_text(page)
@@ -190,7 +194,7 @@ def test_polling_pauses_while_the_browser_tab_is_hidden(browser: Browser, seeded
     env = {**os.environ, "FLET_FORCE_WEB_SERVER": "1", "FLET_WEB_NO_CDN": "1",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.counting_visitt", "--web", "--port", str(port),
+        [sys.executable, "-m", "tests.support.counting_visitt", "--web", "--port", str(port),
          "--db", str(copy_db(seeded_db, tmp_path / "poll.sqlite3")), "--poll-seconds", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     polls: list[float] = []

@@ -7,14 +7,25 @@ import sqlite3
 import uuid
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+import pytest
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, SeedFacts, logged_in, shot, type_into
+from tests.support.browser import (
+    RunningApp,
+    SeedFacts,
+    logged_in,
+    open_from_ward,
+    scroll_until_visible,
+    shot,
+    showing,
+    type_into,
+)
+
+pytestmark = pytest.mark.e2e
 
 
 def _open_med_patient(page: Page, facts: SeedFacts) -> None:
-    page.get_by_role("tab", name="Sengepost").click()
-    page.get_by_role("button", name=re.compile(facts.med_patient["display_name"])).first.click(timeout=10_000)
+    open_from_ward(page, facts, facts.med_patient["display_name"])
     expect(page.get_by_role("tab", name="Oversikt")).to_be_visible(timeout=10_000)
 
 
@@ -77,18 +88,13 @@ def test_a_note_written_offline_waits_then_is_sent_once(page: Page, app_server: 
         _faults(app_server, drop_rate=0.0)
     page.locator('flt-semantics[aria-label="Meny"]').first.click()
     page.get_by_role("menuitem", name=re.compile("Utboks")).click()
-    expect(page.get_by_text(re.compile("Venter|Sendt kl"))).to_be_visible(timeout=10_000)
+    expect(page.get_by_text(re.compile("Venter|sendt kl"))).to_be_visible(timeout=10_000)
     retry = page.get_by_role("button", name="Prøv igjen")
     if retry.count():
         retry.first.click()
-    expect(page.get_by_text(re.compile(r"Sendt kl\. \d\d:\d\d"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"Signert og sendt kl\. \d\d:\d\d"))).to_be_visible(timeout=30_000)
     shot(page, "43-outbox-sent")
     assert _copies(app_server, marker) == 1
-
-
-def _showing(page: Page, text: str) -> Locator:
-    """Text on screen, either as a text node or inside a group's accessible name (Flutter merges them)."""
-    return page.get_by_text(text).or_(page.get_by_label(re.compile(re.escape(text)))).first
 
 
 def test_a_ward_note_shows_on_the_overview_and_in_the_ward_list(page: Page, facts: SeedFacts) -> None:
@@ -99,15 +105,14 @@ def test_a_ward_note_shows_on_the_overview_and_in_the_ward_list(page: Page, fact
     marker = f"Fallfare, bruker rullator {uuid.uuid4().hex[:4]}"
     type_into(page, "Sengepostmerknad", marker)
     page.get_by_role("button", name="Lagre").click()
-    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
+    expect(showing(page, marker)).to_be_visible(timeout=10_000)
     page.get_by_role("tab", name="Oversikt").click()
-    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
+    expect(showing(page, marker)).to_be_visible(timeout=10_000)
     shot(page, "44-ward-note-on-overview")
     page.locator('flt-semantics[aria-label="Tilbake"]').first.click()
     page.get_by_role("tab", name="Sengepost").click()
     page.locator('flt-semantics[aria-label="Oppdater"]').first.click()
-    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
-    page.mouse.move(195, 500)
-    page.mouse.wheel(0, 520)  # down to the patient's bed, for the screenshot
-    expect(_showing(page, marker)).to_be_visible(timeout=10_000)
+    # The list as it was left (scrolled to the bed, its summary maybe above the fold), read again.
+    expect(showing(page, "Henter …")).to_have_count(0, timeout=10_000)
+    scroll_until_visible(page, showing(page, marker), at=(195, 500))  # down to the patient's bed
     shot(page, "45-ward-note-in-ward-list")

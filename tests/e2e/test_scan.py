@@ -6,10 +6,11 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from playwright.sync_api import Page, Playwright, expect
 
-from tests.e2e.conftest import (
+from tests.support.browser import (
     CHROMIUM,
     LAUNCH_ARGS,
     TYPED,
@@ -20,6 +21,8 @@ from tests.e2e.conftest import (
     shot,
     type_into,
 )
+
+pytestmark = pytest.mark.e2e
 
 
 def _gsrn(patient: dict[str, object]) -> str:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from mobile_app.usage.cli import main as usage_main
-from tests.conftest import copy_db
-from tests.e2e.conftest import logged_in, open_app, shot, start_app, tap_labelled
+from tests.support.browser import logged_in, open_app, shot, start_app, tap_labelled
+from tests.support.database import copy_db
+
+pytestmark = pytest.mark.e2e
 
 
 def _log_out(page: Page) -> None:

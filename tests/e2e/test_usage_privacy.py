@@ -9,8 +9,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from tests.e2e.conftest import ARTEFACTS, STARTED_APPS, TYPED, RunningApp
-from tests.usage.privacy import assert_no_identities, identities, log_lines
+import pytest
+
+from tests.support.browser import ARTEFACTS, STARTED_APPS, TYPED, RunningApp
+from tests.support.privacy import assert_no_identities, identities, log_lines
+
+pytestmark = pytest.mark.e2e(last=True)  # it reads what the other browser tests logged
 
 
 def _typed_secrets() -> list[str]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, expect
 
 from mobile_app.usage.cli import main
 from mobile_app.usage.report import CHART_IDS
-from tests.e2e.conftest import ARTEFACTS
+from tests.support.browser import ARTEFACTS
+
+pytestmark = pytest.mark.e2e
 
 
 def test_the_usage_report_shows_every_chart_in_chromium(browser: Browser, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from mobile_app.epj.errors import (
     Unavailable,
     WrongCredentials,
 )
-from tests.epj.mocked import (
+from tests.support.mocked_http import (
     BASE,
     FHIR_JSON,
     JSON,
@@ -208,7 +208,7 @@ async def test_logout_ignores_errors_and_forgets_the_token(api: respx.MockRouter
 ])
 async def test_network_failures_map_to_offline_or_timed_out(
         api: respx.MockRouter, client: EpjClient, failure: Exception, expected: type[EpjError]) -> None:
-    api.get(f"{BASE}/Patient").mock(side_effect=failure)
+    api.post(f"{BASE}/Patient/_search").mock(side_effect=failure)
     with pytest.raises(EpjError) as raised:
         await client.search_patients_by_name(["Strand"])
     assert type(raised.value) is expected
@@ -233,14 +233,14 @@ async def test_network_failures_map_to_offline_or_timed_out(
 ], ids=["broken-json", "not-utf8", "html", "text", "not-fhir", "a-list", "not-a-bundle", "entry-not-a-list"])
 async def test_bodies_that_are_not_the_expected_fhir_json_are_bad_responses(
         api: respx.MockRouter, client: EpjClient, response: httpx.Response) -> None:
-    api.get(f"{BASE}/Patient").mock(return_value=response)
+    api.post(f"{BASE}/Patient/_search").mock(return_value=response)
     with pytest.raises(BadResponse) as raised:
         await client.search_patients_by_name(["Strand"])
     assert raised.value.detail
 
 
 async def test_odd_entries_of_a_bundle_are_skipped(api: respx.MockRouter, client: EpjClient) -> None:
-    api.get(f"{BASE}/Patient").mock(return_value=fhir(200, {"resourceType": "Bundle", "entry": [
+    api.post(f"{BASE}/Patient/_search").mock(return_value=fhir(200, {"resourceType": "Bundle", "entry": [
         "junk", {"resource": "junk"}, {"resource": {"id": "no-type"}},
         {"resource": PATIENT, "search": {"mode": "match"}},
         {"resource": {"resourceType": "Encounter", "id": "e1", "status": "in-progress",

@@ -13,12 +13,13 @@ import respx
 from mobile_app.epj.client import EpjClient, overview_queries
 from mobile_app.epj.errors import (
     AccessDenied,
+    BreakGlassUnavailable,
     Conflict,
     NotFound,
     Offline,
     ServerError,
 )
-from tests.epj.mocked import (
+from tests.support.mocked_http import (
     BASE,
     FHIR_JSON,
     JSON,
@@ -40,12 +41,15 @@ pytestmark = pytest.mark.asyncio
 
 async def test_requests_carry_the_token_and_ask_for_fhir_json(api: respx.MockRouter,
                                                                client: EpjClient) -> None:
-    route = api.get(f"{BASE}/Patient").mock(return_value=fhir(200, searchset()))
+    route = api.post(f"{BASE}/Patient/_search").mock(return_value=fhir(200, searchset()))
     assert await client.search_patients_by_name(["  Strand ", "", "Gerd"], limit=5) == []
     request = route.calls[0].request
     assert request.headers["accept"] == FHIR_JSON
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert parse_qsl(request.url.query.decode()) == [
+    # a search by name is a POST _search: the names are in the form-encoded body, not the URL
+    assert request.url.query == b""
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qsl(request.content.decode()) == [
         ("name", "Strand"), ("name", "Gerd"), ("_count", "5"), ("_revinclude", "Encounter:patient")]
 
 
@@ -67,7 +71,7 @@ async def test_the_ward_list_is_one_batch_of_three_searches(api: respx.MockRoute
     assert urls[0].startswith("Location?partof=Location/ward-med&_revinclude=Location:partof")
     assert urls[1].startswith(
         "Encounter?location=Location/ward-med&status=in-progress&_include=Encounter:patient")
-    assert urls[2].startswith("Flag?status=active&category=")
+    assert urls[2] == "Flag?_elements=subject,status,category,code&_count=100"  # R4 Flag: no status/category
 
 
 async def test_round_trips_count_every_request_that_was_tried(api: respx.MockRouter,
@@ -87,7 +91,7 @@ async def test_round_trips_count_every_request_that_was_tried(api: respx.MockRou
 def overview_answer(patient: tuple[int, JSON | None] = (200, PATIENT),
                     clinical: tuple[int, JSON | None] = (200, searchset()),
                     stays: tuple[int, JSON | None] = (200, searchset())) -> JSON:
-    entries = [patient, *[clinical] * 4, stays, *[clinical] * 6]
+    entries = [patient, *[clinical] * 4, stays, *[clinical] * 8]  # ... plo, thrombosis risk and its answers
     return batch_response(*entries)
 
 
@@ -100,15 +104,41 @@ async def test_an_overview_is_one_batch(api: respx.MockRouter, client: EpjClient
     assert "x-break-glass-reason" not in route.calls[0].request.headers
 
 
-async def test_the_break_glass_reason_is_sent_percent_encoded(api: respx.MockRouter,
-                                                               client: EpjClient) -> None:
+async def test_the_break_glass_reason_is_sent_percent_encoded_in_a_request_before_the_batch(
+        api: respx.MockRouter, client: EpjClient) -> None:
+    """Break-the-glass is its own request: no entry of the overview's batch depends on another (FHIR
+    promises no order of a batch's entries)."""
     expires = "2026-11-28T13:30:00Z"
-    route = api.post(BASE).mock(return_value=fhir(200, overview_answer(),
-                                                  {"X-Break-Glass": f"Patient/p1; expires={expires}"}))
+    grant = api.get(f"{BASE}/AllergyIntolerance").mock(return_value=fhir(
+        200, {"resourceType": "Bundle", "type": "searchset", "total": 0},
+        {"X-Break-Glass": f"Patient/p1; expires={expires}"}))
+    route = api.post(BASE).mock(return_value=fhir(200, overview_answer()))
     overview = await client.patient_overview("p1", "  Hjertestans på gangen, ingen lege på post  ")
-    header = route.calls[0].request.headers["x-break-glass-reason"]
+    header = grant.calls[0].request.headers["x-break-glass-reason"]
     assert header.isascii() and unquote(header) == "Hjertestans på gangen, ingen lege på post"
+    assert dict(grant.calls[0].request.url.params) == {"patient": "p1", "_summary": "count"}
+    assert "x-break-glass-reason" not in route.calls[0].request.headers
+    assert client.round_trips == 2
     assert overview.emergency_access_until == datetime(2026, 11, 28, 13, 30, tzinfo=UTC)
+
+
+async def test_a_break_glass_the_server_does_not_grant_says_to_take_it_in_the_epj(
+        api: respx.MockRouter, client: EpjClient) -> None:
+    """A server that honours no custom header refuses the record all the same: BreakGlassUnavailable
+    (the screen says emergency access must be taken in the EPJ), not a plain refusal again."""
+    grant = api.get(f"{BASE}/AllergyIntolerance").mock(return_value=fhir(403, outcome("forbidden", "No relation")))
+    batch = api.post(BASE)
+    with pytest.raises(BreakGlassUnavailable) as raised:
+        await client.patient_overview("p1", "Hjertestans på gangen")
+    assert raised.value.patient_id == "p1" and not batch.called
+    # a server that takes the request but still refuses the record in the batch: the same
+    grant.mock(return_value=fhir(200, {"resourceType": "Bundle", "type": "searchset"}))
+    batch.mock(return_value=fhir(200, overview_answer(clinical=(403, outcome("forbidden", "No care relation")))))
+    with pytest.raises(BreakGlassUnavailable):
+        await client.patient_overview("p1", "Hjertestans på gangen")
+    with pytest.raises(AccessDenied) as plain:  # without a reason: the ordinary refusal
+        await client.patient_overview("p1")
+    assert not isinstance(plain.value, BreakGlassUnavailable)
 
 
 async def test_an_unknown_patient_is_not_found(api: respx.MockRouter, client: EpjClient) -> None:

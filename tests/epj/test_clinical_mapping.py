@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mobile_app.epj import clinical, fhir
-from tests.epj.samples import (
+from tests.support.fhir_samples import (
     CRITICAL,
     JSON,
     LOINC,

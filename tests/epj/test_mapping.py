@@ -10,7 +10,7 @@ import pytest
 
 from mobile_app.domain.models import Gender, PatientSummary, Role
 from mobile_app.epj import fhir, mapping
-from tests.epj.samples import (
+from tests.support.fhir_samples import (
     CRITICAL,
     DNR,
     FNR,

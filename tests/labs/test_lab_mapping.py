@@ -8,15 +8,20 @@ from typing import Any
 import pytest
 
 from mobile_app.domain.models import LabFlag, LabGroup
-from mobile_app.epj.labs import lab_panel, lab_result, micro_reports, signature, unsigned_patients
-
-from .samples import (
+from mobile_app.epj.labs import (
+    lab_panel,
+    lab_result,
+    micro_reports,
+    signature,
+    signatures_by_target,
+    unsigned_patients,
+)
+from tests.support.lab_samples import (
     LOCAL,
-    SIGNED_AT,
-    SIGNED_BY,
     V2,
     interpretation,
     observation,
+    provenance,
     quantity,
     reference_range,
     report,
@@ -24,6 +29,7 @@ from .samples import (
 )
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
 
 def test_a_plain_result_maps_with_its_flag_group_range_and_version() -> None:
@@ -151,15 +157,40 @@ def test_the_nlk_code_names_the_analyte_when_there_are_several_codings() -> None
     assert (found := lab_result(resource)) is not None and found.code == "NPU03230"
 
 
-def test_a_signature_is_read_from_the_extensions() -> None:
-    resource = observation(valueQuantity=quantity(4), extension=[
-        {"url": SIGNED_BY, "valueReference": {"reference": "Practitioner/prac-001", "display": "Kari Nordmann"}},
-        {"url": SIGNED_AT, "valueDateTime": "2026-11-28T08:15:00+01:00"}])
-    found = signature(resource)
+def test_a_signature_is_a_provenance_on_the_results_version() -> None:
+    resource = observation(valueQuantity=quantity(4))
+    signed = signatures_by_target([provenance("Observation/o1/_history/1")])
+    found = signature(resource, signed)
     assert found is not None
     assert (found.practitioner_id, found.name, found.at) == (
         "prac-001", "Kari Nordmann", datetime(2026, 11, 28, 7, 15, tzinfo=UTC))
-    assert signature(observation()) is None
+    assert signature(observation(), {}) is None
+    assert (read := lab_result(resource, signatures=signed)) is not None and read.signed
+
+
+def test_a_result_changed_after_signing_is_unsigned_again() -> None:
+    changed = observation(valueQuantity=quantity(6.1), version="2")
+    assert signature(changed, signatures_by_target([provenance("Observation/o1/_history/1")])) is None
+    assert signature(changed, signatures_by_target([provenance("https://epj/fhir/Observation/o1/_history/2")]))
+
+
+def test_a_provenance_that_is_no_signature_or_names_no_version_is_read_with_care() -> None:
+    resource = observation(valueQuantity=quantity(4))
+    resource["meta"]["lastUpdated"] = "2026-11-28T08:00:00+01:00"
+    assert signature(resource, signatures_by_target([provenance("Observation/o1", activity="originate")])) is None
+    verified_by_the_lab = provenance("Observation/o1/_history/1", "Practitioner/lab", activity="originate")
+    verified_by_the_lab["agent"][0]["type"] = {"coding": [{"system": PARTICIPANT_TYPE, "code": "verifier"}]}
+    assert signature(resource, signatures_by_target([verified_by_the_lab])) is None  # making it, not signing it
+    del verified_by_the_lab["activity"]
+    assert signature(resource, signatures_by_target([verified_by_the_lab])) is not None
+    # No version named: it signs what was there when it was recorded.
+    assert signature(resource, signatures_by_target([provenance("Observation/o1")])) is not None
+    early = provenance("Observation/o1", recorded="2026-11-28T07:00:00+01:00")
+    assert signature(resource, signatures_by_target([early])) is None
+    # The first of several signatures is shown.
+    first = provenance("Observation/o1/_history/1", "Practitioner/p2", name="Ola", recorded="2026-11-28T07:30:00+01:00")
+    found = signature(resource, signatures_by_target([provenance("Observation/o1/_history/1"), first]))
+    assert found is not None and found.name == "Ola"
 
 
 # ------------------------------------------------------------------ the panel
@@ -211,10 +242,13 @@ def test_unsigned_recent_results_mark_only_patients_on_the_ward() -> None:
         found["subject"] = {"reference": f"Patient/{patient}"}
         return found
 
-    signed = [{"url": SIGNED_BY, "valueReference": {"reference": "Practitioner/x"}}]
-    results = [on("p1", "a"), on("p2", "b", extension=signed), on("p3", "c"),
-               on("p2", "d", status="registered")]
-    assert unsigned_patients(stays, results, NOW) == {"p1"}
+    results = [on("p1", "a"), on("p2", "b"), on("p3", "c"), on("p2", "d", status="registered")]
+    assert unsigned_patients(stays, results, NOW) == {"p1", "p2"}
+    signed = [provenance("Observation/b/_history/1")]
+    assert unsigned_patients(stays, results, NOW, provenances=signed) == {"p1"}
+    old = [provenance("Observation/b/_history/1")]
+    results[1]["meta"]["versionId"] = "2"  # the lab changed the value after it was signed
+    assert unsigned_patients(stays, results, NOW, provenances=old) == {"p1", "p2"}
 
 
 # ------------------------------------------------------------------ microbiology

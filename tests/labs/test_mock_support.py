@@ -1,5 +1,5 @@
-"""What the mock EPJ gained for the lab tab: larger Observation pages, ``_include:iterate``, the
-``signed-by`` search parameter and the rule that one signs only in one's own name."""
+"""What the mock EPJ gained for the lab tab: larger Observation pages, ``_include:iterate``, and
+signatures as standard Provenances found with ``_revinclude`` (no search parameter of its own)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.epj.conftest import SeedData
-from tests.mock_epj.conftest import Server, entries, login
-
-SIGNED_BY = "https://visitt.example.no/fhir/StructureDefinition/signed-by"
+from tests.support.database import SeedData
+from tests.support.mock_server import Server, entries, login
 
 
 @pytest.fixture(scope="module")
@@ -66,34 +64,25 @@ def test_an_unknown_iterate_include_is_ignored_or_refused_when_strict(lege1: htt
     assert lege1.get("DiagnosticReport", params=params, headers={"Prefer": "handling=strict"}).status_code == 400
 
 
-def test_signed_by_finds_signed_and_unsigned_results_and_is_advertised(write_server: Server,
-                                                                       ward_patients: list[str]) -> None:
-    with login(write_server.url, "lege1") as lege1:
-        me = httpx.post(f"{write_server.url}/auth/token", json={"username": "lege1", "pin": "1234"}).json()
-        target = lege1.get("Observation", params={"patient": ward_patients[1], "category": "laboratory",
-                                                  "_count": 1}).json()["entry"][0]["resource"]
-        target["extension"] = [{"url": SIGNED_BY, "valueReference": {"reference": me["practitioner"]}}]
-        assert lege1.put(f"Observation/{target['id']}", json=target).status_code == 200
-        signed = lege1.get("Observation", params={"patient": ward_patients[1], "signed-by": me["practitioner"]}).json()
-        assert [r["id"] for r in entries(signed)] == [target["id"]]
-        unsigned = lege1.get("Observation", params={"patient": ward_patients[1], "signed-by:missing": "true",
-                                                    "_count": 1000}).json()
-        assert target["id"] not in {r["id"] for r in entries(unsigned)} and unsigned["total"] > 0
+def test_signatures_are_provenances_found_by_revinclude_and_advertised(write_server: Server,
+                                                                        ward_patients: list[str]) -> None:
     capability = httpx.get(f"{write_server.fhir}/metadata").json()
-    observation = next(r for r in capability["rest"][0]["resource"] if r["type"] == "Observation")
-    assert "signed-by" in {p["name"] for p in observation["searchParam"]}
-
-
-def test_a_signature_in_someone_elses_name_is_refused_but_may_stay_when_others_edit(
-        write_server: Server, ward_patients: list[str]) -> None:
-    with login(write_server.url, "lege1") as lege1, login(write_server.url, "spl1") as spl1:
+    by_type = {r["type"]: r for r in capability["rest"][0]["resource"]}
+    assert "Provenance:target" in by_type["Observation"]["searchRevInclude"]
+    assert "signed-by" not in {p["name"] for p in by_type["Observation"]["searchParam"]}
+    assert {i["code"] for i in by_type["Provenance"]["interaction"]} == {"read", "vread", "search-type", "create"}
+    assert {"target", "patient", "agent"} <= {p["name"] for p in by_type["Provenance"]["searchParam"]}
+    with login(write_server.url, "lege1") as lege1:
+        strict = lege1.get("Observation", params={"signed-by:missing": "true"}, headers={"Prefer": "handling=strict"})
+        assert strict.status_code == 400  # the mock-only parameter is gone
         target = lege1.get("Observation", params={"patient": ward_patients[1], "category": "laboratory",
                                                   "_count": 1}).json()["entry"][0]["resource"]
-        target["extension"] = [{"url": SIGNED_BY, "valueReference": {"reference": "Practitioner/prac-002"}}]
-        refused = spl1.put(f"Observation/{target['id']}", json=target)
-        assert refused.status_code == 403 and "own name" in refused.text
-        mine = httpx.post(f"{write_server.url}/auth/token", json={"username": "lege1", "pin": "1234"}).json()
-        target["extension"] = [{"url": SIGNED_BY, "valueReference": {"reference": mine["practitioner"]}}]
-        stored = lege1.put(f"Observation/{target['id']}", json=target).json()
-        stored["note"] = [{"text": "Kommentar fra sykepleier"}]
-        assert spl1.put(f"Observation/{target['id']}", json=stored).status_code == 200  # lege1's signature stays
+        me = httpx.post(f"{write_server.url}/auth/token", json={"username": "lege1", "pin": "1234"}).json()
+        signature = {"resourceType": "Provenance", "recorded": "2026-01-01T00:00:00Z",
+                     "target": [{"reference": f"Observation/{target['id']}/_history/1"}],
+                     "agent": [{"who": {"reference": me["practitioner"]}}]}
+        assert lege1.post("Provenance", json=signature).status_code == 201
+        found = lege1.get("Observation", params={"patient": ward_patients[1], "category": "laboratory",
+                                                 "_revinclude": "Provenance:target", "_count": 1000}).json()
+        [provenance] = entries(found, "include")
+        assert provenance["target"] == signature["target"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -14,12 +15,11 @@ from mobile_app.domain.models import (
     Practitioner,
     ResultVersion,
 )
+from mobile_app.epj import following, signing
 from mobile_app.epj import notifications as n
-from mobile_app.epj import signing
 from mobile_app.epj.errors import Conflict
 from mobile_app.epj.responses import EntryResponse
-
-from .samples import SIGNED_AT, SIGNED_BY, observation
+from tests.support.lab_samples import observation
 
 AT = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 LEGE1 = Practitioner(id="prac-001", name="Kari Nordmann")
@@ -27,25 +27,28 @@ MODIFIED_BY = "https://visitt.example.no/fhir/StructureDefinition/last-modified-
 CATEGORY = "https://visitt.example.no/fhir/CodeSystem/communication-category"
 
 
-def test_signing_adds_the_two_extensions_and_replaces_an_earlier_signature() -> None:
-    old = observation(extension=[{"url": "urn:other", "valueString": "kept"},
-                                 {"url": SIGNED_BY, "valueReference": {"reference": "Practitioner/x"}}])
-    done = signing.signed(old, LEGE1, AT)
-    assert done["extension"] == [
-        {"url": "urn:other", "valueString": "kept"},
-        {"url": SIGNED_BY, "valueReference": {"reference": "Practitioner/prac-001", "display": "Kari Nordmann"}},
-        {"url": SIGNED_AT, "valueDateTime": "2026-11-28T09:30:00+00:00"}]
-    assert old["extension"][1]["valueReference"]["reference"] == "Practitioner/x"  # the input is untouched
+def test_a_signature_is_a_provenance_on_the_version_seen() -> None:
+    found = signing.provenance("a", "2", LEGE1, AT)
+    me = {"reference": "Practitioner/prac-001", "display": "Kari Nordmann"}
+    assert found["target"] == [{"reference": "Observation/a/_history/2"}]
+    assert found["recorded"] == "2026-11-28T09:30:00+00:00"
+    assert found["activity"]["coding"][0] == {"system": "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle",
+                                              "code": "verify", "display": "Verify Record Lifecycle Event"}
+    assert found["agent"] == [{"type": {"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "code": "verifier",
+        "display": "Verifier"}]}, "who": me}]
+    [mark] = found["signature"]
+    assert (mark["who"], mark["when"], mark["type"][0]["code"]) == (me, found["recorded"], "1.2.840.10065.1.12.1.5")
 
 
-def test_the_transaction_puts_each_result_only_if_it_is_the_version_seen() -> None:
-    bundle = signing.sign_transaction("https://epj/fhir", {"a": observation("a"), "b": observation("b")},
-                                      {"a": "2", "b": "5"}, LEGE1, AT)
+def test_the_transaction_creates_one_provenance_per_result_and_writes_no_result() -> None:
+    bundle = signing.sign_transaction({"a": "2", "b": "5"}, LEGE1, AT)
     assert bundle["type"] == "transaction"
-    assert [e["request"] for e in bundle["entry"]] == [
-        {"method": "PUT", "url": "Observation/a", "ifMatch": 'W/"2"'},
-        {"method": "PUT", "url": "Observation/b", "ifMatch": 'W/"5"'}]
-    assert [e["fullUrl"] for e in bundle["entry"]] == ["https://epj/fhir/Observation/a", "https://epj/fhir/Observation/b"]
+    assert [e["request"] for e in bundle["entry"]] == [{"method": "POST", "url": "Provenance"}] * 2
+    assert [e["resource"]["target"][0]["reference"] for e in bundle["entry"]] == [
+        "Observation/a/_history/2", "Observation/b/_history/5"]
+    assert all(e["fullUrl"].startswith("urn:uuid:") for e in bundle["entry"])
+    assert len({e["fullUrl"] for e in bundle["entry"]}) == 2
 
 
 def test_seen_versions_come_from_results_or_plain_versions_and_must_exist() -> None:
@@ -55,11 +58,12 @@ def test_seen_versions_come_from_results_or_plain_versions_and_must_exist() -> N
         signing.seen_versions([LabResult(id="b", code="c", name="n")])
 
 
-def test_signed_results_carry_the_new_versions() -> None:
-    entries = [EntryResponse(200, observation("a", version="3")), EntryResponse(200, None, 'W/"7"')]
+def test_signed_results_keep_the_versions_seen_and_take_the_servers_time() -> None:
+    recorded = {"resourceType": "Provenance", "recorded": "2026-11-28T09:30:02Z"}
+    entries = [EntryResponse(201, recorded), EntryResponse(201, None, 'W/"1"')]
     done = signing.signed_results(entries, {"a": "2", "b": "6"}, LEGE1, AT)
     assert [(s.id, s.version, s.signature.name, s.signature.at) for s in done] == [
-        ("a", "3", "Kari Nordmann", AT), ("b", "7", "Kari Nordmann", AT)]
+        ("a", "2", "Kari Nordmann", datetime(2026, 11, 28, 9, 30, 2, tzinfo=UTC)), ("b", "6", "Kari Nordmann", AT)]
 
 
 def test_changed_results_name_who_changed_them_and_when() -> None:
@@ -95,31 +99,63 @@ def test_the_servers_412_text_names_the_result_and_who_saved_it() -> None:
 # ------------------------------------------------------------------ following
 
 
-def test_a_subscription_follows_one_patients_lab_results() -> None:
-    found = n.subscription("pat-1")
-    assert found["criteria"] == "Observation?patient=Patient/pat-1&category=laboratory"
-    assert found["channel"] == {"type": "message"}
+def follow_list(*entries: tuple[str, str | None], source: str = "Practitioner/prac-001") -> dict[str, object]:
+    return {"resourceType": "List", "id": "f1", "status": "current", "mode": "working",
+            "source": {"reference": source},
+            "code": {"coding": [{"system": "https://visitt.example.no/fhir/CodeSystem/list-code",
+                                 "code": "followed-patients"}]},
+            "entry": [{"item": {"reference": f"Patient/{p}"}, **({"date": d} if d else {})} for p, d in entries]}
 
 
-@pytest.mark.parametrize(("criteria", "patients"), [
-    ("Observation?patient=Patient/1&category=laboratory", ["1"]),
-    ("Observation?subject=2", ["2"]),
-    ("Observation?patient=http://x/fhir/Patient/3,Patient/4", ["3", "4"]),
-    ("Observation?category=laboratory", []),
-    (None, []),
-])
-def test_patients_are_read_from_the_criteria(criteria: str | None, patients: list[str]) -> None:
-    assert n.criteria_patients(criteria) == patients
+def test_following_adds_one_entry_and_never_a_second() -> None:
+    first = following.with_patient(None, "prac-001", "p1", AT)
+    assert first is not None
+    assert (first["resourceType"], first["source"], first["code"]["coding"][0]["code"]) == (
+        "List", {"reference": "Practitioner/prac-001"}, "followed-patients")
+    assert first["entry"] == [{"item": {"reference": "Patient/p1"}, "date": "2026-11-28T09:30:00+00:00"}]
+    assert following.with_patient(first, "prac-001", "p1", AT) is None  # already there: nothing to write
+    second = following.with_patient(first, "prac-001", "p2", AT)
+    assert second is not None and [e["item"]["reference"] for e in second["entry"]] == ["Patient/p1", "Patient/p2"]
+    gone = following.without_patient(second, "p1", AT)
+    assert gone is not None and [e["item"]["reference"] for e in gone["entry"]] == ["Patient/p2"]
+    assert following.without_patient(gone, "p1", AT) is None
 
 
-def test_only_live_subscriptions_on_observations_count_as_following() -> None:
-    subscriptions = [
-        {"status": "active", "criteria": "Observation?patient=Patient/1"},
-        {"status": "requested", "criteria": "Observation?patient=Patient/2"},
-        {"status": "off", "criteria": "Observation?patient=Patient/3"},
-        {"status": "active", "criteria": "Encounter?patient=Patient/4"},
-    ]
-    assert n.followed_patients(subscriptions) == {"1", "2"}
+def test_only_my_current_lists_count_and_the_earliest_date_is_when_following_began() -> None:
+    mine = follow_list(("p1", "2026-11-28T08:00:00Z"), ("p2", None))
+    other = {**follow_list(("p1", "2026-11-27T08:00:00Z")), "id": "f2"}
+    colleagues = follow_list(("p9", None), source="Practitioner/prac-002")
+    retired = {**follow_list(("p8", None)), "status": "retired"}
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": r, "search": {"mode": "match"}}
+                                                  for r in (mine, other, colleagues, retired)]}
+    lists = following.follow_lists(bundle, "prac-001")
+    assert [r["id"] for r in lists] == ["f1", "f2"]
+    assert following.followed(lists) == {"p1": datetime(2026, 11, 27, 8, 0, tzinfo=UTC), "p2": None}
+
+
+def result(obs_id: str, patient: str, updated: str, issued: str = "2026-11-28T09:00:00Z", *,
+           code: str = "NPU03230", name: str = "P-Kalium", status: str = "final") -> dict[str, Any]:
+    found = observation(obs_id, code, name, issued=issued, status=status)
+    found["subject"] = {"reference": f"Patient/{patient}"}
+    found["meta"]["lastUpdated"] = updated
+    return found
+
+
+def test_new_results_make_one_notification_per_patient_and_release() -> None:
+    followed = {"p1": datetime(2026, 11, 28, 8, 0, tzinfo=UTC), "p2": None}
+    found = following.result_notifications([
+        result("a", "p1", "2026-11-28T09:00:01Z"),
+        result("b", "p1", "2026-11-28T09:00:02Z", code="NPU01961", name="P-CRP"),
+        result("c", "p1", "2026-11-28T07:00:00Z", issued="2026-11-28T07:00:00Z"),  # before following began
+        result("d", "p2", "2026-11-28T09:10:00Z", issued="2026-11-28T09:10:00Z", status="entered-in-error"),
+        result("e", "p3", "2026-11-28T09:10:00Z"),  # not followed
+    ], followed, read=["results/p1/2026-11-28T09:00:00Z"])
+    [one] = found
+    assert (one.id, one.patient_id, one.text, one.read, one.open_view) == (
+        "results/p1/2026-11-28T09:00:00Z", "p1", "P-Kalium, P-CRP", True, NotificationView.LAB)
+    assert one.kind is NotificationKind.LAB_RESULT
+    assert one.time == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    assert one.updated == datetime(2026, 11, 28, 9, 0, 2, tzinfo=UTC)
 
 
 # ------------------------------------------------------------------ notifications
@@ -165,10 +201,12 @@ def test_other_communications_are_not_notifications() -> None:
 @pytest.mark.parametrize(("status", "read"), [("requested", False), ("received", True), ("accepted", True),
                                               ("in-progress", True)])
 def test_open_tasks_are_notifications_unread_until_received(status: str, read: bool) -> None:
-    found = n.task_notification({**task(status, priority="urgent"), "for": {"reference": "Patient/p1"}})
+    found = n.task_notification({**task(status, priority="urgent"), "for": {"reference": "Patient/p1"},
+                                 "restriction": {"period": {"end": "2026-11-28T14:00:00+01:00"}}})
     assert found is not None
     assert (found.kind, found.read, found.patient_id, found.open_view, found.urgent, found.sender) == (
-        NotificationKind.TASK, read, "p1", NotificationView.OVERVIEW, True, "Ola Hansen")
+        NotificationKind.TASK, read, "p1", NotificationView.TASK, True, "Ola Hansen")  # the task's own screen
+    assert found.due is not None and found.due.isoformat() == "2026-11-28T14:00:00+01:00"
 
 
 @pytest.mark.parametrize("status", ["completed", "cancelled", "draft", "entered-in-error"])

@@ -10,7 +10,7 @@ import pytest
 from mobile_app.domain.models import Measurement
 from mobile_app.domain.news2 import LOINC, PULSE, RESPIRATION
 from mobile_app.epj.ward_markers import scores
-from tests.epj.conftest import Login
+from tests.support.epj_logins import Login
 
 
 @pytest.mark.asyncio

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mock_epj.terminology import SUBSETTED_TAG
-from tests.mock_epj.conftest import Server, entries, login, outcome_text
+from tests.support.mock_server import Server, entries, login, outcome_text
 
 
 @pytest.fixture

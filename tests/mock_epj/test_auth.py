@@ -7,8 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import copy_db
-from tests.mock_epj.conftest import Server, outcome_text, start_server
+from mock_epj.app import DEMO_LOGINS, DEMO_PIN
+from tests.support.database import copy_db
+from tests.support.mock_server import Server, outcome_text, start_server
 
 
 def test_login_returns_a_bearer_token_with_the_practitioner(shared_server: Server) -> None:
@@ -24,11 +25,14 @@ def test_login_returns_a_bearer_token_with_the_practitioner(shared_server: Serve
 
 
 def test_each_demo_login_has_its_role(shared_server: Server) -> None:
+    """The demo logins mock-epj and visitt print (and the README lists) log in with the demo PIN."""
     roles = {}
-    for username in ("lege1", "spl1", "lege2", "revisor"):
-        response = httpx.post(f"{shared_server.url}/auth/token", json={"username": username, "pin": "1234"})
+    for username, _, _ in DEMO_LOGINS:
+        response = httpx.post(f"{shared_server.url}/auth/token", json={"username": username, "pin": DEMO_PIN})
         roles[username] = response.json()["role"]
-    assert roles == {"lege1": "doctor", "spl1": "nurse", "lege2": "doctor", "revisor": "auditor"}
+    assert roles == {username: role for username, role, _ in DEMO_LOGINS}
+    assert roles == {"lege1": "doctor", "spl1": "nurse", "hfa1": "health_worker", "lege2": "doctor",
+                     "revisor": "auditor"}
 
 
 def test_wrong_pin_is_401_with_an_operation_outcome(shared_server: Server) -> None:

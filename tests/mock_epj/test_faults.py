@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mock_epj.routes import Request
-from tests.mock_epj.conftest import Server, inpatient, login, outcome_text
+from tests.support.mock_server import Server, inpatient, login, outcome_text
 
 
 @pytest.fixture

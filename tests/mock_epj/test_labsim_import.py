@@ -13,7 +13,7 @@ import httpx
 
 from mock_epj.store import Store
 from mock_epj.terminology import CATEGORY_LAB_NOTIFICATION, COMMUNICATION_CATEGORY, FNR
-from tests.mock_epj.conftest import Server, entries, login
+from tests.support.mock_server import Server, entries, login
 
 
 def test_followers_are_notified_of_simulated_results(server: Server) -> None:

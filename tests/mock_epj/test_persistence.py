@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import copy_db
+from tests.support.database import copy_db
 
 
 def _free_port() -> int:

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.mock_epj.conftest import Server, entries, inpatient, login, outcome_text
+from mock_epj.routes import MAX_BODY
+from tests.support.mock_server import Server, entries, inpatient, login, outcome_text
 
 Clients = Callable[[str], httpx.Client]
 
@@ -166,8 +167,8 @@ def test_wrong_content_type_is_415(lege1: httpx.Client) -> None:
     assert response.status_code == 415
 
 
-def test_body_over_one_mebibyte_is_413(lege1: httpx.Client) -> None:
-    big = b'{"resourceType":"Observation","x":"' + b"a" * (1024 * 1024) + b'"}'
+def test_body_over_the_limit_is_413(lege1: httpx.Client) -> None:
+    big = b'{"resourceType":"Observation","x":"' + b"a" * MAX_BODY + b'"}'
     try:
         response = lege1.post("Observation", content=big, headers={"Content-Type": "application/fhir+json"})
     except httpx.TransportError:  # the server may close before the client finished sending
@@ -205,6 +206,21 @@ def test_auditor_may_not_write(server: Server) -> None:
     with login(server.url, "revisor") as revisor:
         response = revisor.post("Patient", json={"resourceType": "Patient", "name": [{"family": "X"}]})
         assert response.status_code == 403
+
+
+def test_a_health_worker_writes_a_ward_note_on_their_ward_and_an_auditor_may_not(server: Server) -> None:
+    category = {"coding": [{"system": "https://visitt.example.no/fhir/CodeSystem/note-category",
+                            "code": "ward-note"}]}
+    with login(server.url, "hfa1") as hfa1, login(server.url, "revisor") as revisor:
+        patient = inpatient(hfa1)  # a patient on ward-med, hfa1's ward
+        flag = {"resourceType": "Flag", "status": "active", "category": [category],
+                "code": {**category, "text": "Trenger hjelp til å spise."},
+                "subject": {"reference": f"Patient/{patient}"}}
+        written = hfa1.post("Flag", json=flag)
+        assert written.status_code == 201, written.text
+        refused = revisor.post("Flag", json=flag)
+        assert refused.status_code == 403
+        assert "may not change the record" in outcome_text(refused)
 
 
 def test_new_resources_show_up_in_search_at_once(lege1: httpx.Client) -> None:

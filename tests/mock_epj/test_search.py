@@ -11,7 +11,7 @@ import pytest
 
 from mock_epj.searchparams import normalize_string
 from mock_epj.terminology import FNR, GSRN
-from tests.mock_epj.conftest import entries, inpatient, outcome_text
+from tests.support.mock_server import entries, inpatient, outcome_text
 
 Clients = Callable[[str], httpx.Client]
 
@@ -165,6 +165,34 @@ def test_observations_sorted_newest_first(lege1: httpx.Client) -> None:
         o["effectiveDateTime"] for o in entries(ascending))
 
 
+
+
+def test_elements_cut_the_matches_to_what_was_asked_and_say_so(lege1: httpx.Client) -> None:
+    patient = inpatient(lege1)
+    params: dict[str, str | int] = {"patient": patient, "category": "laboratory", "_sort": "-date", "_count": 50}
+    whole = entries(lege1.get("Observation", params=params).json())
+    bundle = lege1.get("Observation", params={**params, "_elements": "subject,value"}).json()
+    cut = entries(bundle)
+    assert [o["id"] for o in cut] == [o["id"] for o in whole]
+    assert any("referenceRange" in o for o in whole)
+    for full, part in zip(whole, cut, strict=True):
+        # Asked for (value[x] under whichever name), mandatory (status, code) and always kept.
+        kept = {k for k in full if k in ("resourceType", "id", "subject", "status", "code")
+                or k.startswith("value")}
+        assert set(part) == kept | {"meta"}
+        assert {k: part[k] for k in kept} == {k: full[k] for k in kept}
+        assert {"code": "SUBSETTED"}.items() <= part["meta"]["tag"][-1].items()
+    assert "_elements=subject%2Cvalue" in bundle["link"][0]["url"]
+
+
+def test_elements_leave_included_resources_whole(lege1: httpx.Client) -> None:
+    bundle = lege1.get("Encounter", params={"location": "Location/ward-med", "status": "in-progress",
+                                            "_include": "Encounter:patient", "_elements": "subject",
+                                            "_count": 5}).json()
+    assert all(set(e) <= {"resourceType", "id", "meta", "subject", "status", "class"}
+               for e in entries(bundle, "match"))
+    patients = entries(bundle, "include")
+    assert patients and all("name" in p and "identifier" in p for p in patients)
 
 
 def test_token_search_by_system_and_code(lege1: httpx.Client) -> None:

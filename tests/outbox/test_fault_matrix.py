@@ -13,10 +13,11 @@ from mobile_app.domain.writing import MessageDraft, NoteDraft, NoteStatus, Patie
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.write_mapping import NOTE_KEY, URI
 from mobile_app.services.outbox import Outbox
-from mobile_app.services.outbox_items import ClientDelivery, ItemState, OutboxItem, Reason
+from mobile_app.services.outbox_items import ClientDelivery, Delivered, ItemState, OutboxItem, Reason
 from mobile_app.services.outbox_store import EncryptedOutboxStore
-from tests.memory_keyring import MemoryKeyring
-from tests.outbox.conftest import FAST, Epj, delivered, outbox_for
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.outboxes import FAST, delivered, outbox_for
+from tests.support.restartable_epj import RestartableEpj
 
 
 def signed_note(author: str, patient: str, text: str = "Sign and send: pasienten er i bedring.") -> NoteDraft:
@@ -24,11 +25,11 @@ def signed_note(author: str, patient: str, text: str = "Sign and send: pasienten
                      author_name="Kari Nordmann")
 
 
-def note_copies(epj: Epj, item: OutboxItem) -> int:
+def note_copies(epj: RestartableEpj, item: OutboxItem) -> int:
     return len(epj.copies("DocumentReference", URI, f"urn:uuid:{item.id}"))
 
 
-async def test_server_down_at_send_waits_then_is_sent_once(epj: Epj) -> None:
+async def test_server_down_at_send_waits_then_is_sent_once(epj: RestartableEpj) -> None:
     client, me = await epj.login("lege1")
     outbox = outbox_for(client, me.practitioner_id)
     epj.stop()
@@ -45,7 +46,7 @@ async def test_server_down_at_send_waits_then_is_sent_once(epj: Epj) -> None:
     assert note_copies(epj, item) == 1
 
 
-async def test_server_restarted_as_a_new_process_pauses_until_login_again(epj: Epj) -> None:
+async def test_server_restarted_as_a_new_process_pauses_until_login_again(epj: RestartableEpj) -> None:
     client, me = await epj.login("lege1")
     outbox = outbox_for(client, me.practitioner_id)
     epj.stop()
@@ -65,7 +66,7 @@ async def test_server_restarted_as_a_new_process_pauses_until_login_again(epj: E
 
 
 @pytest.mark.parametrize("kind", ["note", "message", "ward-note"])
-async def test_response_lost_after_the_server_stored_it_gives_exactly_one_copy(epj: Epj, kind: str) -> None:
+async def test_response_lost_after_the_server_stored_it_gives_exactly_one_copy(epj: RestartableEpj, kind: str) -> None:
     client, me = await epj.login("lege1")
     _, colleague = await epj.login("spl1")
     outbox = outbox_for(client, me.practitioner_id)
@@ -96,7 +97,7 @@ async def test_response_lost_after_the_server_stored_it_gives_exactly_one_copy(e
     assert copies[0]["meta"]["versionId"] == "1"  # found again, not written again
 
 
-async def test_lost_answer_to_an_update_is_recognised_by_its_write_id(epj: Epj) -> None:
+async def test_lost_answer_to_an_update_is_recognised_by_its_write_id(epj: RestartableEpj) -> None:
     client, me = await epj.login("lege1")
     outbox = outbox_for(client, me.practitioner_id)
     patient = epj.inpatient()
@@ -115,7 +116,7 @@ async def test_lost_answer_to_an_update_is_recognised_by_its_write_id(epj: Epj) 
     assert stored["code"]["text"] == "Versjon 2" and stored["meta"]["versionId"] == "2"
 
 
-async def test_503_then_success_is_retried_by_the_loop_with_backoff(epj: Epj) -> None:
+async def test_503_then_success_is_retried_by_the_loop_with_backoff(epj: RestartableEpj) -> None:
     client, me = await epj.login("lege1")
     outbox = outbox_for(client, me.practitioner_id)
     epj.faults(error_next=1, methods=["POST"])
@@ -142,7 +143,7 @@ async def test_503_then_success_is_retried_by_the_loop_with_backoff(epj: Epj) ->
     assert states[-1] is ItemState.SENT
 
 
-async def test_403_for_a_patient_without_care_relation_fails_at_once_and_is_not_retried(epj: Epj) -> None:
+async def test_403_for_a_patient_without_care_relation_fails_at_once_and_is_not_retried(epj: RestartableEpj) -> None:
     client, me = await epj.login("lege2")  # Kirurgisk sengepost
     outbox = outbox_for(client, me.practitioner_id)
     item = await outbox.submit(signed_note(me.practitioner_id, epj.inpatient("ward-med")))
@@ -156,7 +157,7 @@ async def test_403_for_a_patient_without_care_relation_fails_at_once_and_is_not_
     assert note_copies(epj, item) == 0
 
 
-async def test_422_from_the_server_fails_with_its_reason_and_is_not_retried(epj: Epj) -> None:
+async def test_422_from_the_server_fails_with_its_reason_and_is_not_retried(epj: RestartableEpj) -> None:
     client, me = await epj.login("lege1")
     outbox = outbox_for(client, me.practitioner_id)
     item = await outbox.submit(signed_note(me.practitioner_id, "pat-does-not-exist"))
@@ -169,7 +170,7 @@ async def test_422_from_the_server_fails_with_its_reason_and_is_not_retried(epj:
     assert note_copies(epj, item) == 0
 
 
-async def test_app_restarted_with_items_waiting_delivers_them_once(epj: Epj, tmp_path: Path,
+async def test_app_restarted_with_items_waiting_delivers_them_once(epj: RestartableEpj, tmp_path: Path,
                                                                    memory_keyring: MemoryKeyring) -> None:
     client, me = await epj.login("lege1")
     first = outbox_for(client, me.practitioner_id, EncryptedOutboxStore(tmp_path / "outbox"))
@@ -189,19 +190,19 @@ async def test_app_restarted_with_items_waiting_delivers_them_once(epj: Epj, tmp
     assert not list((tmp_path / "outbox").glob("*.outbox"))  # nothing unsent is left on disk
 
 
-async def test_crash_while_sending_after_the_server_stored_it_is_found_again(epj: Epj, tmp_path: Path,
-                                                                            memory_keyring: MemoryKeyring) -> None:
+async def test_crash_while_sending_after_the_server_stored_it_is_found_again(epj: RestartableEpj, tmp_path: Path,
+                                                                             memory_keyring: MemoryKeyring) -> None:
     client, me = await epj.login("lege1")
     store = EncryptedOutboxStore(tmp_path / "outbox")
     snapshot = tmp_path / "at-crash.bin"
     real = ClientDelivery(client)
 
-    async def deliver_then_crash(item: OutboxItem) -> object:
+    async def deliver_then_crash(item: OutboxItem) -> Delivered:
         result = await real(item)  # the EPJ stored it ...
         shutil.copy(store.path(me.practitioner_id), snapshot)  # ... and the disk still says "sending"
         return result
 
-    first = Outbox(deliver_then_crash, store, backoff=FAST)  # type: ignore[arg-type]
+    first = Outbox(deliver_then_crash, store, backoff=FAST)
     first.open(me.practitioner_id)
     item = await first.submit(signed_note(me.practitioner_id, epj.inpatient()))
     assert item.state is ItemState.SENT
@@ -214,7 +215,7 @@ async def test_crash_while_sending_after_the_server_stored_it_is_found_again(epj
     assert note_copies(epj, item) == 1
 
 
-async def test_two_users_edit_the_same_ward_note_and_the_second_loses_nothing(epj: Epj) -> None:
+async def test_two_users_edit_the_same_ward_note_and_the_second_loses_nothing(epj: RestartableEpj) -> None:
     doctor_client, doctor = await epj.login("lege1")
     nurse_client, nurse = await epj.login("spl1")
     patient = epj.inpatient()
@@ -247,7 +248,8 @@ async def test_two_users_edit_the_same_ward_note_and_the_second_loses_nothing(ep
     assert stored["code"]["text"] == f"Mobiliseres med rullator. {mine}"
 
 
-async def test_the_encrypted_file_holds_no_plaintext(epj: Epj, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+async def test_the_encrypted_file_holds_no_plaintext(epj: RestartableEpj, tmp_path: Path,
+                                                     memory_keyring: MemoryKeyring) -> None:
     client, me = await epj.login("lege1")
     store = EncryptedOutboxStore(tmp_path / "outbox")
     outbox = outbox_for(client, me.practitioner_id, store)
@@ -262,7 +264,7 @@ async def test_the_encrypted_file_holds_no_plaintext(epj: Epj, tmp_path: Path, m
     assert ("no.visitt.outbox", me.practitioner_id) in memory_keyring.values
 
 
-async def test_another_users_items_are_never_returned(epj: Epj, tmp_path: Path,
+async def test_another_users_items_are_never_returned(epj: RestartableEpj, tmp_path: Path,
                                                       memory_keyring: MemoryKeyring) -> None:
     client, doctor = await epj.login("lege1")
     outbox = outbox_for(client, doctor.practitioner_id, EncryptedOutboxStore(tmp_path / "outbox"))
@@ -284,7 +286,7 @@ async def test_another_users_items_are_never_returned(epj: Epj, tmp_path: Path,
     assert [i.id for i in outbox.items] == [item.id]
 
 
-async def test_a_client_that_is_not_logged_in_pauses_items(epj: Epj) -> None:
+async def test_a_client_that_is_not_logged_in_pauses_items(epj: RestartableEpj) -> None:
     client = EpjClient(epj.fhir)
     epj.clients.append(client)
     outbox = outbox_for(client, "prac-001")

@@ -49,7 +49,7 @@ from mobile_app.services.outbox_items import (
     classify,
 )
 from mobile_app.services.outbox_store import MemoryOutboxStore, default_outbox_store
-from tests.outbox.conftest import Clock
+from tests.support.clocks import UtcClock
 
 ME = "prac-001"
 PATIENT = "pat-000001"
@@ -77,7 +77,7 @@ def note(text: str = "Stabil, spiser godt.", **changes: object) -> NoteDraft:
     return NoteDraft(patient_id=PATIENT, author_id=ME, text=text).model_copy(update=changes)
 
 
-def make(epj: ScriptedEpj, clock: Clock, store: MemoryOutboxStore | None = None) -> Outbox:
+def make(epj: ScriptedEpj, clock: UtcClock, store: MemoryOutboxStore | None = None) -> Outbox:
     outbox = Outbox(epj, store or MemoryOutboxStore(), now=clock, rng=random.Random(7))
     outbox.open(ME)
     return outbox
@@ -127,7 +127,7 @@ def test_each_failure_has_its_outcome(error: Exception, outcome: Outcome, reason
 # ------------------------------------------------------------------ transitions
 
 
-async def test_a_write_that_gets_through_is_sent_with_what_was_stored(clock: Clock) -> None:
+async def test_a_write_that_gets_through_is_sent_with_what_was_stored(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(None), clock)
     item = await outbox.submit(note())
     assert (item.state, item.attempts, item.last_error) == (ItemState.SENT, 1, None)
@@ -135,7 +135,7 @@ async def test_a_write_that_gets_through_is_sent_with_what_was_stored(clock: Clo
     assert outbox.pending_for(ME) == []
 
 
-async def test_offline_waits_with_backoff_and_is_sent_when_due(clock: Clock) -> None:
+async def test_offline_waits_with_backoff_and_is_sent_when_due(clock: UtcClock) -> None:
     epj = ScriptedEpj(Offline("refused", request_sent=False), Offline("refused", request_sent=False), None)
     outbox = make(epj, clock)
     item = await outbox.submit(note())
@@ -153,7 +153,7 @@ async def test_offline_waits_with_backoff_and_is_sent_when_due(clock: Clock) -> 
     assert outbox.get(item.id).state is ItemState.SENT and len(epj.tried) == 3
 
 
-async def test_a_failed_item_is_not_retried_until_the_author_asks(clock: Clock) -> None:
+async def test_a_failed_item_is_not_retried_until_the_author_asks(clock: UtcClock) -> None:
     epj = ScriptedEpj(AccessDenied("no care relation", 403), None)
     outbox = make(epj, clock)
     item = await outbox.submit(note())
@@ -165,7 +165,7 @@ async def test_a_failed_item_is_not_retried_until_the_author_asks(clock: Clock) 
     assert len(epj.tried) == 2
 
 
-async def test_logged_out_items_pause_until_retry_now(clock: Clock) -> None:
+async def test_logged_out_items_pause_until_retry_now(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(SessionExpired("expired", 401), None), clock)
     item = await outbox.submit(note())
     assert item.paused and item.pending
@@ -176,7 +176,7 @@ async def test_logged_out_items_pause_until_retry_now(clock: Clock) -> None:
     assert outbox.get(item.id).state is ItemState.SENT
 
 
-async def test_a_round_stops_at_the_first_item_that_must_wait(clock: Clock) -> None:
+async def test_a_round_stops_at_the_first_item_that_must_wait(clock: UtcClock) -> None:
     epj = ScriptedEpj(*[Offline("down", request_sent=False)] * 6)
     outbox = make(epj, clock)
     for n in range(3):
@@ -187,14 +187,14 @@ async def test_a_round_stops_at_the_first_item_that_must_wait(clock: Clock) -> N
     assert len(epj.tried) == 4
 
 
-async def test_a_bug_in_delivery_fails_the_item_instead_of_losing_it(clock: Clock) -> None:
+async def test_a_bug_in_delivery_fails_the_item_instead_of_losing_it(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(RuntimeError("mapping broke")), clock)
     item = await outbox.submit(note())
     assert item.state is ItemState.FAILED and item.last_error is not None
     assert item.last_error.reason is Reason.INTERNAL and "mapping broke" in item.last_error.detail
 
 
-async def test_a_conflict_keeps_who_and_when(clock: Clock) -> None:
+async def test_a_conflict_keeps_who_and_when(clock: UtcClock) -> None:
     when = clock.now - timedelta(minutes=3)
     outbox = make(ScriptedEpj(Conflict("newer", 412, changed_by="Kari Nordmann", changed_at=when)), clock)
     item = await outbox.submit(PatientNoteDraft(kind="ward-note", patient_id=PATIENT, author_id=ME, text="X",
@@ -206,7 +206,7 @@ async def test_a_conflict_keeps_who_and_when(clock: Clock) -> None:
 # ------------------------------------------------------------------ one write per target, edit, discard
 
 
-async def test_saving_the_same_note_again_while_it_waits_replaces_the_waiting_write(clock: Clock) -> None:
+async def test_saving_the_same_note_again_while_it_waits_replaces_the_waiting_write(clock: UtcClock) -> None:
     epj = ScriptedEpj(*[Offline("down", request_sent=False)] * 2)
     outbox = make(epj, clock)
     draft = note("Utkast")
@@ -217,15 +217,15 @@ async def test_saving_the_same_note_again_while_it_waits_replaces_the_waiting_wr
     assert isinstance(signed.payload, NoteDraft) and signed.payload.status is NoteStatus.FINAL
 
 
-async def test_own_and_ward_notes_are_one_write_per_patient_each(clock: Clock) -> None:
+async def test_own_and_ward_notes_are_one_write_per_patient_each(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(*[Offline("down", request_sent=False)] * 4), clock)
     for kind, text in (("own-note", "a"), ("own-note", "b"), ("ward-note", "c"), ("ward-note", "d")):
         await outbox.submit(PatientNoteDraft(kind=kind, patient_id=PATIENT, author_id=ME, text=text))  # type: ignore[arg-type]
-    texts = sorted(i.payload.text for i in outbox.items)
+    texts = sorted(getattr(i.payload, "text", "") for i in outbox.items)
     assert texts == ["b", "d"]
 
 
-async def test_edit_replaces_the_content_keeps_the_client_id_and_tries_again(clock: Clock) -> None:
+async def test_edit_replaces_the_content_keeps_the_client_id_and_tries_again(clock: UtcClock) -> None:
     epj = ScriptedEpj(Offline("dropped"), None)
     outbox = make(epj, clock)
     item = await outbox.submit(note("Skrivefeil"))
@@ -236,7 +236,7 @@ async def test_edit_replaces_the_content_keeps_the_client_id_and_tries_again(clo
     assert epj.tried[-1].payload.client_id == item.id  # the client's upsert finds any earlier copy
 
 
-async def test_an_edit_may_not_change_the_patient_or_the_recipient(clock: Clock) -> None:
+async def test_an_edit_may_not_change_the_patient_or_the_recipient(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(*[AccessDenied("no", 403)] * 2), clock)
     item = await outbox.submit(note())
     with pytest.raises(ItemNotChangeable):
@@ -247,7 +247,7 @@ async def test_an_edit_may_not_change_the_patient_or_the_recipient(clock: Clock)
                                                    text="Hei"))
 
 
-async def test_sent_items_cannot_be_edited_or_retried_but_can_be_cleared_from_the_list(clock: Clock) -> None:
+async def test_sent_items_cannot_be_edited_or_retried_but_can_be_cleared_from_the_list(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(None), clock)
     item = await outbox.submit(note())
     with pytest.raises(ItemNotChangeable):
@@ -258,7 +258,7 @@ async def test_sent_items_cannot_be_edited_or_retried_but_can_be_cleared_from_th
     assert outbox.items == []
 
 
-async def test_discard_removes_a_waiting_item_but_not_one_being_sent(clock: Clock) -> None:
+async def test_discard_removes_a_waiting_item_but_not_one_being_sent(clock: UtcClock) -> None:
     epj = ScriptedEpj(Offline("down", request_sent=False), None)
     outbox = make(epj, clock)
     waiting = await outbox.submit(note("Først"))
@@ -278,7 +278,7 @@ async def test_discard_removes_a_waiting_item_but_not_one_being_sent(clock: Cloc
     assert (await sending).state is ItemState.SENT
 
 
-async def test_clear_for_discards_everything_of_the_author_only(clock: Clock) -> None:
+async def test_clear_for_discards_everything_of_the_author_only(clock: UtcClock) -> None:
     store = MemoryOutboxStore()
     outbox = make(ScriptedEpj(*[Offline("down", request_sent=False)] * 2), clock, store)
     await outbox.submit(note("a"))
@@ -304,7 +304,7 @@ async def test_clear_for_discards_everything_of_the_author_only(clock: Clock) ->
      MESSAGE_LIMIT),
 ])
 async def test_input_over_the_limits_is_refused_before_anything_is_queued_or_sent(
-        clock: Clock, draft: Callable[[], NoteDraft | PatientNoteDraft | MessageDraft], field: str, reason: str,
+        clock: UtcClock, draft: Callable[[], NoteDraft | PatientNoteDraft | MessageDraft], field: str, reason: str,
         limit: int | None) -> None:
     epj = ScriptedEpj()
     outbox = make(epj, clock)
@@ -319,13 +319,13 @@ async def test_input_over_the_limits_is_refused_before_anything_is_queued_or_sen
     lambda: PatientNoteDraft(kind="own-note", patient_id=PATIENT, author_id=ME, text="y" * PATIENT_NOTE_LIMIT),
     lambda: MessageDraft(author_id=ME, recipient_id="prac-002", text="z" * MESSAGE_LIMIT),
 ])
-async def test_text_exactly_at_the_limit_is_accepted(clock: Clock,
+async def test_text_exactly_at_the_limit_is_accepted(clock: UtcClock,
                                                      draft: Callable[[], NoteDraft | PatientNoteDraft | MessageDraft]
                                                      ) -> None:
     assert (await make(ScriptedEpj(None), clock).submit(draft())).state is ItemState.SENT
 
 
-async def test_the_outbox_only_takes_the_logged_in_authors_writes(clock: Clock) -> None:
+async def test_the_outbox_only_takes_the_logged_in_authors_writes(clock: UtcClock) -> None:
     outbox = Outbox(ScriptedEpj(), MemoryOutboxStore(), now=clock)
     with pytest.raises(NotOpen):
         await outbox.submit(note())
@@ -337,7 +337,7 @@ async def test_the_outbox_only_takes_the_logged_in_authors_writes(clock: Clock) 
 # ------------------------------------------------------------------ listeners and memory-only mode
 
 
-async def test_listeners_see_every_change_until_they_stop(clock: Clock) -> None:
+async def test_listeners_see_every_change_until_they_stop(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(Offline("down", request_sent=False), None), clock)
     seen: list[list[ItemState]] = []
     stop = outbox.on_change(lambda items: seen.append([i.state for i in items]))
@@ -348,7 +348,7 @@ async def test_listeners_see_every_change_until_they_stop(clock: Clock) -> None:
     assert len(seen) == 3
 
 
-async def test_a_failing_listener_does_not_stop_the_outbox(clock: Clock) -> None:
+async def test_a_failing_listener_does_not_stop_the_outbox(clock: UtcClock) -> None:
     outbox = make(ScriptedEpj(None), clock)
     def broken(items: list[OutboxItem]) -> None:
         raise ZeroDivisionError
@@ -371,7 +371,7 @@ def test_without_a_secure_store_the_outbox_keeps_items_in_memory_and_says_so() -
     assert outbox.persistent is False
 
 
-async def test_memory_only_items_survive_a_logout_within_the_same_run(clock: Clock) -> None:
+async def test_memory_only_items_survive_a_logout_within_the_same_run(clock: UtcClock) -> None:
     store = MemoryOutboxStore()
     outbox = make(ScriptedEpj(Offline("down", request_sent=False)), clock, store)
     item = await outbox.submit(note())
@@ -383,7 +383,7 @@ async def test_memory_only_items_survive_a_logout_within_the_same_run(clock: Clo
     assert [i.id for i in outbox.items] == [item.id]
 
 
-async def test_the_background_loop_starts_stops_and_sends(clock: Clock) -> None:
+async def test_the_background_loop_starts_stops_and_sends(clock: UtcClock) -> None:
     outbox = Outbox(ScriptedEpj(Offline("down", request_sent=False), None), MemoryOutboxStore(),
                     backoff=Backoff(first=0.01, cap=0.01))
     outbox.open(ME)
@@ -398,7 +398,7 @@ async def test_the_background_loop_starts_stops_and_sends(clock: Clock) -> None:
     assert outbox.items == [] and outbox.author is None
 
 
-async def test_the_client_maps_offline_connections_to_not_sent(clock: Clock) -> None:
+async def test_the_client_maps_offline_connections_to_not_sent(clock: UtcClock) -> None:
     """A refused connection cannot have delivered anything: the item is not 'possibly delivered'."""
     from mobile_app.epj.client import EpjClient
 

@@ -75,7 +75,7 @@ def test_missing_files_and_text_files_are_error_entries_not_tracebacks(tmp_path:
 
 
 def test_text_shows_control_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from .images import GSRN, encode, symbol
+    from tests.support.barcode_images import GSRN, encode, symbol
 
     path = tmp_path / "gs.png"
     path.write_bytes(encode(symbol(f"(8018){GSRN}(10)AB1", "DataMatrix", gs1=True)))

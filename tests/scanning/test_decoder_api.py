@@ -22,8 +22,7 @@ from mobile_app.scanning import (
     default_decoder,
 )
 from mobile_app.scanning.decoder import grayscale
-
-from .images import FNR, GSRN, encode, symbol
+from tests.support.barcode_images import FNR, GSRN, encode, symbol
 
 GSRN_TEXT = f"]d28018{GSRN}"
 

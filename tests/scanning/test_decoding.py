@@ -7,8 +7,7 @@ from PIL import Image
 
 from mobile_app.domain.wristband import WristbandPayload, parse_wristband
 from mobile_app.scanning import DecodedBarcode, ZxingDecoder, scan_image
-
-from .images import CODES, DISTORTIONS, FNR, GSRN, Code, code_image, cover, photo, symbol
+from tests.support.barcode_images import CODES, DISTORTIONS, FNR, GSRN, Code, code_image, cover, photo, symbol
 
 DECODER = ZxingDecoder()
 
@@ -52,7 +51,7 @@ def test_a_symbol_40_percent_covered_gives_nothing_or_the_right_identifier_never
 
 
 def test_retries_are_what_rescue_a_noisy_datamatrix() -> None:
-    from .images import salt_and_pepper
+    from tests.support.barcode_images import salt_and_pepper
 
     noisy = salt_and_pepper(symbol(f"(8018){GSRN}", "DataMatrix", gs1=True))
     assert ZxingDecoder(retries=False).decode(noisy) == []

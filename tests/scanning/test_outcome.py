@@ -17,8 +17,7 @@ from mobile_app.scanning import (
     scan_outcome,
     wristband_texts,
 )
-
-from .images import FNR, GSRN, encode, symbol
+from tests.support.barcode_images import FNR, GSRN, encode, symbol
 
 OTHER_FNR = "15838000956"
 OTHER_GSRN = "70800000000000008" + str(gs1_check_digit("70800000000000008"))

@@ -22,9 +22,8 @@ from mock_epj.store import Store
 from mock_epj.terminology import FNR
 from mock_epj.wristband_samples import write_samples
 from mock_epj.wristbands import Inpatient, inpatients, render_wristband
-from tests.conftest import copy_db
-
-from .images import photo
+from tests.support.barcode_images import photo
+from tests.support.database import copy_db
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "wristbands"
 

@@ -6,9 +6,8 @@ import base64
 from collections import defaultdict
 from typing import Any
 
-from conftest import Hospital
-
 from mock_epj import terminology as t
+from tests.support.hospital import Hospital
 
 
 def category(resource: dict[str, Any]) -> str:

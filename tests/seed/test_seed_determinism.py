@@ -6,9 +6,9 @@ import types
 from datetime import datetime
 
 import pytest
-from conftest import NOW, Hospital, build
 
 from mock_epj.seed import generate
+from tests.support.hospital import NOW, Hospital, build
 
 
 def test_the_same_seed_gives_identical_output(hospital: Hospital) -> None:

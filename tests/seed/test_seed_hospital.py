@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from conftest import Hospital
 
 from mock_epj import terminology as t
+from tests.support.hospital import Hospital
 
 WARDS = ("ward-med", "ward-kir", "ward-hjerte", "ward-orto", "ward-nevro", "ward-barn")
 
@@ -110,6 +110,7 @@ def test_named_logins_have_their_wards(hospital: Hospital) -> None:
     assert hospital.login("lege2").ward_ids == ("ward-kir",)
     revisor = hospital.login("revisor")
     assert revisor.role == "auditor" and revisor.ward_ids == ()
+    assert hospital.login("hfa1").role == "health_worker" and hospital.login("hfa1").ward_ids == ("ward-med",)
 
 
 def test_practitioner_roles_match_the_logins(hospital: Hospital) -> None:
@@ -118,9 +119,12 @@ def test_practitioner_roles_match_the_logins(hospital: Hospital) -> None:
         role = roles[f"Practitioner/{login.practitioner_id}"]
         wards = tuple(loc["reference"].removeprefix("Location/") for loc in role.get("location", []))
         assert wards == login.ward_ids
-        coding = role["code"][0]["coding"][0]
-        expected = t.STAFF_ROLE if login.role == "auditor" else t.PRACTITIONER_ROLE
-        assert (coding["system"], coding["code"]) == (expected, login.role)
+        codings = {(c["system"], c["code"]) for concept in role["code"] for c in concept["coding"]}
+        expected = {"doctor": {(t.PRACTITIONER_ROLE, "doctor"), (t.HPR_CATEGORY, "LE")},
+                    "nurse": {(t.PRACTITIONER_ROLE, "nurse"), (t.HPR_CATEGORY, "SP")},
+                    "health_worker": {(t.HPR_CATEGORY, "HF")},
+                    "auditor": {(t.STAFF_ROLE, "auditor")}}[login.role]
+        assert codings == expected
 
 
 @pytest.mark.parametrize("ward_id", WARDS)

@@ -6,10 +6,10 @@ import random
 from datetime import date
 
 import pytest
-from conftest import Hospital
 
 from mock_epj import terminology as t
 from mock_epj.seed import identifiers
+from tests.support.hospital import Hospital
 
 
 def independent_mod11_ok(number: str) -> bool:

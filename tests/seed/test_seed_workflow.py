@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
-from conftest import NOW, Hospital
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 from mock_epj import terminology as t
+from mock_epj.seed.clock import local_day
 from mock_epj.seed.labs import ANALYTES, new_lab_results
+from tests.support.hospital import NOW, Hospital
 
 
 def _category(resource: dict[str, Any]) -> str:
     return str(resource["category"][0]["coding"][0]["code"])
 
 
+def _today(hospital: Hospital) -> list[dict[str, Any]]:
+    day = local_day(hospital.now)
+    return [a for a in hospital.of("Appointment") if local_day(datetime.fromisoformat(a["start"])) == day]
+
+
 def test_lege1_and_lege2_have_appointments_today(hospital: Hospital) -> None:
-    doctors = Counter(p["actor"]["reference"] for a in hospital.of("Appointment")
+    doctors = Counter(p["actor"]["reference"] for a in _today(hospital)
                       for p in a["participant"] if p["actor"]["reference"].startswith("Pract"))
     for username in ("lege1", "lege2"):
         assert 1 <= doctors[f"Practitioner/{hospital.login(username).practitioner_id}"] <= 3
@@ -29,7 +36,31 @@ def test_some_appointments_are_for_patients_not_admitted(hospital: Hospital) -> 
     patients = {p["actor"]["reference"] for a in hospital.of("Appointment")
                 for p in a["participant"] if p["actor"]["reference"].startswith("Patient/")}
     assert patients - admitted
-    assert {a["status"] for a in hospital.of("Appointment")} <= {"booked", "arrived"}
+    assert {a["status"] for a in _today(hospital)} <= {"booked", "arrived"}
+
+
+def test_every_doctor_has_weeks_of_appointments_at_a_clinic(hospital: Hospital) -> None:
+    """A week back to three weeks ahead, weekdays; those past took place (with their visit), or not."""
+    today = local_day(hospital.now)
+    doctors = [f"Practitioner/{login.practitioner_id}" for login in hospital.logins if login.role == "doctor"]
+    days: dict[str, set[Any]] = {doctor: set() for doctor in doctors}
+    visits = {e["appointment"][0]["reference"] for e in hospital.of("Encounter") if "appointment" in e}
+    for appointment in hospital.of("Appointment"):
+        start = datetime.fromisoformat(appointment["start"])
+        actors = [p["actor"]["reference"] for p in appointment["participant"]]
+        assert any(a.startswith("Location/") for a in actors), appointment["id"]
+        doctor = next(a for a in actors if a.startswith("Practitioner/"))
+        days[doctor].add(local_day(start))
+        if start < hospital.now - timedelta(days=1):
+            assert appointment["status"] in ("fulfilled", "noshow", "cancelled")
+            assert (f"Appointment/{appointment['id']}" in visits) == (appointment["status"] == "fulfilled")
+        elif start > hospital.now + timedelta(days=1):
+            assert appointment["status"] in ("booked", "cancelled")
+    for doctor in doctors:
+        assert min(days[doctor]) < today - timedelta(days=3) and max(days[doctor]) > today + timedelta(days=14)
+        assert all(day.weekday() < 5 for day in days[doctor] if day != today)
+    clinics = {s["actor"][0]["reference"] for s in hospital.of("Schedule")}
+    assert len([c for c in clinics if c.startswith("Location/clinic-")]) == 6
 
 
 def test_tasks_go_to_staff_on_the_patients_ward(hospital: Hospital) -> None:

@@ -13,10 +13,11 @@ import pytest
 from mobile_app.services.usage.otlp import encode_batch, record_from_export
 from mobile_app.services.usage.records import Origin, make_record
 from mock_epj.routes import Request
-from tests.mock_epj.conftest import Server
-from tests.usage.conftest import KEY, MakeLog, collected, day_records, set_faults
+from tests.support.mock_server import Server
+from tests.support.usage_logs import KEY, MakeLog, collected, day_records, set_faults
 
 ORIGIN = Origin("1.2.3", "android", "0" * 32)
+BATCH_1 = "b1" * 16  # a batch id as the app makes them (32 hex digits)
 
 
 def _batch(batch_id: str, events: int = 3) -> dict[str, Any]:
@@ -30,23 +31,24 @@ def _post(server: Server, payload: object, **headers: str) -> httpx.Response:
 
 
 def test_a_batch_is_accepted_without_a_token_and_stored(collector: Server) -> None:
-    response = _post(collector, _batch("batch-1"))
+    response = _post(collector, _batch(BATCH_1))
     assert response.status_code == 200 and response.json() == {"partialSuccess": {}}
     stored = collected(collector)
-    assert [(r["batch_id"], r["index"]) for r in stored] == [("batch-1", 0), ("batch-1", 1), ("batch-1", 2)]
+    assert [(r["batch_id"], r["index"]) for r in stored] == [(BATCH_1, 0), (BATCH_1, 1), (BATCH_1, 2)]
     assert stored[0]["resource"]["service.name"] == "visitt"
     assert stored[0]["attributes"]["event.name"] == "offline"
 
 
 def test_a_batch_sent_twice_is_stored_once(collector: Server) -> None:
+    same, other, by_header = "5a" * 16, "07" * 16, "be" * 16
     for _ in range(3):
-        assert _post(collector, _batch("same-batch")).status_code == 200
-    assert _post(collector, _batch("other-batch"), **{"X-Batch-Id": "by-header"}).status_code == 200
-    assert Counter(r["batch_id"] for r in collected(collector)) == {"same-batch": 3, "by-header": 3}
+        assert _post(collector, _batch(same)).status_code == 200
+    assert _post(collector, _batch(other), **{"X-Batch-Id": by_header}).status_code == 200
+    assert Counter(r["batch_id"] for r in collected(collector)) == {same: 3, by_header: 3}
 
 
 def test_without_a_batch_id_the_body_identifies_the_batch(collector: Server) -> None:
-    payload = _batch("x")
+    payload = _batch("0a" * 16)
     for resource in payload["resourceLogs"]:
         resource["resource"]["attributes"] = [kv for kv in resource["resource"]["attributes"]
                                               if kv["key"] != "visitt.batch.id"]
@@ -68,7 +70,7 @@ def test_what_is_not_an_otlp_json_request_is_refused(collector: Server, body: by
 
 
 def test_records_that_are_not_objects_are_reported_as_rejected(collector: Server) -> None:
-    payload = _batch("partial", events=2)
+    payload = _batch("0b" * 16, events=2)
     payload["resourceLogs"][0]["scopeLogs"][0]["logRecords"].append("not a record")
     answer = _post(collector, payload).json()
     assert answer["partialSuccess"]["rejectedLogRecords"] == "1"
@@ -79,14 +81,16 @@ def test_the_export_answers_loopback_clients_only(collector: Server) -> None:
     api = collector.running.httpd.api
     remote = api.handle(Request("GET", "/v1/logs/export", [], {}, client="10.1.2.3"))
     assert remote.status == 403
-    local = api.handle(Request("GET", "/v1/logs/export", [], {}, client="127.0.0.1"))
+    unnamed = api.handle(Request("GET", "/v1/logs/export", [], {}, client="127.0.0.1"))
+    assert unnamed.status == 403  # a loopback client must also ask for a loopback host name (DNS rebinding)
+    local = api.handle(Request("GET", "/v1/logs/export", [], {"host": "127.0.0.1:8080"}, client="127.0.0.1"))
     assert local.status == 200 and local.headers["Content-Type"].startswith("application/x-ndjson")
 
 
 def test_fault_injection_applies_to_the_collector(collector: Server) -> None:
     set_faults(collector, error_next=1, path_prefix="/v1/logs")
-    assert _post(collector, _batch("b")).status_code == 503
-    assert _post(collector, _batch("b")).status_code == 200
+    assert _post(collector, _batch("0c" * 16)).status_code == 503
+    assert _post(collector, _batch("0c" * 16)).status_code == 200
 
 
 def test_the_export_turns_back_into_the_records_that_were_sent(make_log: MakeLog, collector: Server) -> None:

@@ -11,10 +11,11 @@ import httpx
 import pytest
 
 from mobile_app.services.usage.records import FIELDS
-from tests.usage.conftest import KEY, FakeClock, MakeLog, day_records
+from tests.support.clocks import EpochClock
+from tests.support.usage_logs import KEY, MakeLog, day_records
 
 
-def test_records_go_to_the_file_of_their_utc_day(make_log: MakeLog, clock: FakeClock) -> None:
+def test_records_go_to_the_file_of_their_utc_day(make_log: MakeLog, clock: EpochClock) -> None:
     usage = make_log(clock=clock)
     clock.set("2026-03-01T23:59:59.900+00:00")
     usage.event("offline")
@@ -41,7 +42,7 @@ def test_every_record_has_the_documented_fields_in_order(make_log: MakeLog) -> N
     assert record["duration_ms"] == 12.3 and record["attrs"] == {"via": "search"}
 
 
-def test_the_size_cap_deletes_the_oldest_day_files_first(make_log: MakeLog, clock: FakeClock) -> None:
+def test_the_size_cap_deletes_the_oldest_day_files_first(make_log: MakeLog, clock: EpochClock) -> None:
     usage = make_log(clock=clock, max_bytes=12_000)
     for day in range(1, 8):
         clock.set(f"2026-03-0{day}T10:00:00+00:00")
@@ -56,7 +57,7 @@ def test_the_size_cap_deletes_the_oldest_day_files_first(make_log: MakeLog, cloc
     assert usage.stats().dropped["day_files_over_cap"] == 7 - len(files)
 
 
-def test_unsent_batches_count_in_the_cap_and_the_oldest_go_last(make_log: MakeLog, clock: FakeClock) -> None:
+def test_unsent_batches_count_in_the_cap_and_the_oldest_go_last(make_log: MakeLog, clock: EpochClock) -> None:
     unreachable = httpx.MockTransport(lambda request: httpx.Response(503))
     usage = make_log(clock=clock, max_bytes=30_000, collector_url="http://collector.invalid",
                      transport=unreachable, batch_max_records=10)
@@ -121,7 +122,7 @@ def test_a_closed_log_takes_no_more_events(make_log: MakeLog) -> None:
     assert [r["event"] for r in day_records(usage.config.directory)] == ["offline"]
 
 
-def test_a_session_gives_its_records_a_session_id_role_and_ward(make_log: MakeLog, clock: FakeClock) -> None:
+def test_a_session_gives_its_records_a_session_id_role_and_ward(make_log: MakeLog, clock: EpochClock) -> None:
     usage = make_log(clock=clock, key=KEY)
     usage.event("app_start", duration_ms=800)
     usage.start_session("prac-001", "doctor", "ward-med")

@@ -10,9 +10,9 @@ import pytest
 
 from mobile_app.services.usage import EVENTS
 from mobile_app.services.usage.log import UsageLog
-from tests.mock_epj.conftest import Server
-from tests.usage.conftest import KEY, MakeLog, collected
-from tests.usage.privacy import assert_no_identities, identities, log_lines
+from tests.support.mock_server import Server
+from tests.support.privacy import assert_no_identities, identities, log_lines
+from tests.support.usage_logs import KEY, MakeLog, collected
 
 TYPED = "pasienten er urolig i natt"  # text a user might type
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mobile_app.services.usage import Pseudonymizer, UsageConfig
-from tests.usage.conftest import KEY, MakeLog, day_records
-from tests.usage.privacy import log_lines
+from tests.support.privacy import log_lines
+from tests.support.usage_logs import KEY, MakeLog, day_records
 
 OTHER_KEY = b"another-evaluation-key-42424242"
 

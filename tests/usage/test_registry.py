@@ -7,7 +7,7 @@ import pytest
 from mobile_app.epj.errors import AccessDenied, InputRejected, Offline, ServerError, TimedOut, WrongCredentials
 from mobile_app.services.usage import EVENTS, EventRejected, error_type
 from mobile_app.services.usage.registry import Codes, Flag, Number, check_event
-from tests.usage.conftest import MakeLog, day_records
+from tests.support.usage_logs import MakeLog, day_records
 
 NAME = "Ola Nordmann"
 FNR = "07816534679"

@@ -18,7 +18,7 @@ from mobile_app.usage.cli import main
 from mobile_app.usage.reading import ReadCounts, read_records
 from mobile_app.usage.report import CHART_IDS, render_html, render_text
 from mock_epj.collector import plain_attributes, plain_value
-from tests.usage.conftest import KEY
+from tests.support.usage_logs import KEY
 
 PHONE = Origin("1.2.3", "android", "a" * 32)
 PSEUDONYM = Pseudonymizer(KEY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from mobile_app.services.usage import UsageConfig
 from mobile_app.services.usage.sender import logs_endpoint
-from tests.usage.conftest import KEY, MakeLog
+from tests.support.usage_logs import KEY, MakeLog
 
 
 def test_a_batch_the_collector_cannot_read_is_dropped_and_counted(make_log: MakeLog) -> None:
@@ -100,6 +101,7 @@ def test_the_endpoint_is_derived_from_the_collector_url() -> None:
 def test_configuration_from_a_toml_file_and_the_environment(tmp_path: Path) -> None:
     key_file = tmp_path / "usage.key"
     key_file.write_bytes(KEY + b"\n")
+    key_file.chmod(0o600)
     config_file = tmp_path / "usage.toml"
     config_file.write_text(f'enabled = true\ncollector_url = "http://10.0.0.2:4318"\nkey_file = "{key_file}"\n'
                            f'directory = "{tmp_path / "logs"}"\nmax_mb = 5\n', encoding="utf-8")
@@ -142,3 +144,24 @@ def test_the_launcher_runs_without_usage_logging_when_the_configuration_is_bad(
         assert "too short" not in out  # the key itself is never printed
     finally:
         log.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_a_key_other_users_can_read_is_refused(tmp_path: Path) -> None:
+    """With the key, anyone can tell whose a pseudonym is: it must be its owner's alone."""
+    key_file = tmp_path / "usage.key"
+    key_file.write_bytes(KEY)
+    key_file.chmod(0o644)
+    with pytest.raises(ValueError, match="chmod 600"):
+        UsageConfig.load({"VISITT_USAGE_KEY_FILE": str(key_file)}, tmp_path / "missing.toml")
+    config_file = tmp_path / "usage.toml"
+    config_file.write_text(f'key = "{KEY.decode()}"\n', encoding="utf-8")
+    config_file.chmod(0o640)
+    with pytest.raises(ValueError, match="chmod 600"):
+        UsageConfig.load({}, config_file)
+    key_file.chmod(0o600)
+    config_file.chmod(0o600)
+    assert UsageConfig.load({"VISITT_USAGE_KEY_FILE": str(key_file)}, tmp_path / "missing.toml").key == KEY
+    assert UsageConfig.load({}, config_file).key == KEY
+    config_file.chmod(0o644)  # a readable configuration is fine when its key is not used
+    assert UsageConfig.load({"VISITT_USAGE_KEY": "y" * 20}, config_file).key == b"y" * 20

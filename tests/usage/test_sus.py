@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mobile_app.services.usage import sus_score
-from tests.usage.conftest import MakeLog, day_records
+from tests.support.usage_logs import MakeLog, day_records
 
 
 @pytest.mark.parametrize(("answers", "score"), [

@@ -12,7 +12,10 @@ or the file named by ``VISITT_USAGE_CONFIG``) and/or environment variables, whic
     max_mb          VISITT_USAGE_MAX_MB       cap on the files on the device (default 20)
     batch_seconds   VISITT_USAGE_BATCH_SECONDS  how long records wait to fill a batch (default 30)
 
-Without a key, records carry no user or patient pseudonym at all.
+Without a key, records carry no user or patient pseudonym at all. Anyone who has the key can
+tell whose a pseudonym is (practitioner and patient ids can be listed and hashed), so a file that
+holds it (``key_file``, or the TOML file with ``key``) must be readable by its owner only: on POSIX
+a file that others may read is refused with a message saying so (``chmod 600``).
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ class UsageConfig:
         path = config_file or Path(env.get("VISITT_USAGE_CONFIG") or
                                    Path(platformdirs.user_config_dir("visitt", appauthor=False)) / "usage.toml")
         settings: dict[str, Any] = {}
+        env_keys: set[str] = set()  # settings the environment gave
         if path.is_file():
             with open(path, "rb") as handle:
                 settings = tomllib.load(handle)
@@ -102,6 +106,7 @@ class UsageConfig:
                     settings.pop("key", None)
                     settings.pop("key_file", None)
                 settings[name] = env[variable]
+                env_keys.add(name)
         config = cls()
         if "enabled" in settings:
             config = replace(config, enabled=_boolean(settings["enabled"]))
@@ -117,11 +122,21 @@ class UsageConfig:
                 raise ValueError("batch_seconds must be more than 0 and at most 3600")
             config = replace(config, batch_interval_s=seconds)
         key = settings.get("key")
+        if key and "key" not in env_keys:
+            _owner_only(path, "The usage configuration, which holds the pseudonym key,")
         if settings.get("key_file"):
-            key = Path(str(settings["key_file"])).expanduser().read_bytes().strip()
+            key_file = Path(str(settings["key_file"])).expanduser()
+            _owner_only(key_file, "The pseudonym key file")
+            key = key_file.read_bytes().strip()
         if key:
             config = replace(config, key=key if isinstance(key, bytes) else str(key).encode())
         return replace(config, **overrides) if overrides else config
+
+
+def _owner_only(path: Path, what: str) -> None:
+    """ValueError when other users may read ``path`` (POSIX; elsewhere the file's ACL decides)."""
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        raise ValueError(f"{what} {path} can be read by other users: make it private (chmod 600 {path})")
 
 
 def _number(value: object, name: str) -> float:

@@ -4,6 +4,7 @@
     <directory>/usage-YYYY-MM-DD.jsonl          one file per UTC day, one record per line
     <directory>/spool/<order>-<batch id>.json   OTLP batches not yet accepted by the collector
 
+Every file is the user's alone from its first byte (0600, directories 0700: private_files.py).
 Spooled batches are written to a temporary file, fsynced and renamed, so a crash leaves a whole
 batch or none. Their names sort in the order they were made, and the oldest is sent first. The
 size cap counts both kinds of file; over it, the oldest day files go first (they are copies of
@@ -13,12 +14,13 @@ what was sent), then the oldest unsent batches.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from mobile_app.services.private_files import open_private_append, private_directory, write_private
 
 LOG_GLOB = "usage-*.jsonl"
 
@@ -44,7 +46,7 @@ class LogFiles:
         self._handle: BinaryIO | None = None
 
     def open(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         self.bytes = sum(_size(path) for path in self.files())
 
     def files(self) -> list[Path]:
@@ -54,7 +56,7 @@ class LogFiles:
     def append(self, day: str, data: bytes) -> None:
         if day != self._day or self._handle is None:
             self.close()
-            self._handle = open(self.directory / log_file_name(day), "ab")  # noqa: SIM115 (kept open)
+            self._handle = open_private_append(self.directory / log_file_name(day))
             self._day = day
         self._handle.write(data)
         self._handle.flush()
@@ -99,7 +101,7 @@ class Spool:
         self.bytes = 0
 
     def open(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         for leftover in self.directory.glob("*.tmp"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -119,12 +121,7 @@ class Spool:
     def add(self, batch_id: str, body: bytes) -> SpooledBatch:
         self._last_order = max(time.time_ns(), self._last_order + 1)
         path = self.directory / f"{self._last_order:020d}-{batch_id}.json"
-        temporary = path.with_suffix(".tmp")
-        with open(temporary, "wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
+        write_private(path, body)
         batch = SpooledBatch(path, batch_id, len(body))
         with self._lock:
             self._pending.append(batch)

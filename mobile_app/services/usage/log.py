@@ -188,7 +188,7 @@ class UsageLog:
         self._session = SessionFields(uuid.uuid4().hex, role, ward, pseudonym, started=self._clock())
 
     def end_session(self, reason: str = "logout") -> None:
-        """Log ``session_end`` (reason: logout, switch_user, expired or app_exit) and forget the user."""
+        """Log ``session_end`` (reason: logout, switch_user, expired, app_exit or locked_out) and forget the user."""
         session = self._session
         if session is None:
             return

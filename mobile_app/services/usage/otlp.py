@@ -36,8 +36,8 @@ from mobile_app.services.usage.records import iso_millis
 
 SCOPE = {"name": "visitt.usage", "version": "1"}
 SERVICE_NAME = "visitt"
-_OS_TYPE = {"android": "linux", "linux": "linux", "ios": "darwin", "macos": "darwin", "windows": "windows"}
-_RECORD_ATTRIBUTES = (  # record field -> OTLP log record attribute
+OS_TYPE = {"android": "linux", "linux": "linux", "ios": "darwin", "macos": "darwin", "windows": "windows"}
+RECORD_ATTRIBUTES = (  # record field -> OTLP log record attribute
     ("id", "visitt.record.id"), ("session_id", "session.id"), ("role", "visitt.user.role"),
     ("ward", "visitt.ward"), ("user_pseudonym", "visitt.user.pseudonym"),
     ("patient_pseudonym", "visitt.patient.pseudonym"), ("duration_ms", "visitt.duration_ms"),
@@ -78,7 +78,7 @@ def encode_batch(records: list[dict[str, Any]], batch_id: str) -> dict[str, Any]
     for (version, platform, install_id), group in by_origin.items():
         resource = _key_values([
             ("service.name", SERVICE_NAME), ("service.version", version),
-            ("service.instance.id", install_id), ("os.type", _OS_TYPE.get(platform)),
+            ("service.instance.id", install_id), ("os.type", OS_TYPE.get(platform)),
             ("visitt.platform", platform), ("visitt.batch.id", batch_id),
         ])
         resource_logs.append({"resource": {"attributes": resource},
@@ -89,7 +89,7 @@ def encode_batch(records: list[dict[str, Any]], batch_id: str) -> dict[str, Any]
 def _log_record(record: dict[str, Any]) -> dict[str, Any]:
     nanos = str(time_unix_nano(record["ts"]))
     attributes = [("event.name", record["event"])]
-    attributes += [(otlp_key, record.get(field)) for field, otlp_key in _RECORD_ATTRIBUTES]
+    attributes += [(otlp_key, record.get(field)) for field, otlp_key in RECORD_ATTRIBUTES]
     attributes += [(ATTR_PREFIX + name, value) for name, value in (record.get("attrs") or {}).items()]
     return {"timeUnixNano": nanos, "observedTimeUnixNano": nanos, "severityNumber": 9,
             "severityText": "INFO", "eventName": record["event"],
@@ -115,7 +115,7 @@ def record_from_export(line: dict[str, Any]) -> dict[str, Any] | None:
                               "event": event, "app_version": resource.get("service.version"),
                               "platform": resource.get("visitt.platform"),
                               "install_id": resource.get("service.instance.id")}
-    for field, otlp_key in _RECORD_ATTRIBUTES[1:]:
+    for field, otlp_key in RECORD_ATTRIBUTES[1:]:
         if attributes.get(otlp_key) is not None:
             record[field] = attributes[otlp_key]
     attrs = {key[len(ATTR_PREFIX):]: value for key, value in attributes.items() if key.startswith(ATTR_PREFIX)}

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mobile_app.services.private_files import create_private, write_private
 from mobile_app.services.usage.registry import AttributeValue
 
 FIELDS = ("id", "ts", "event", "app_version", "platform", "install_id", "session_id", "role", "ward",
@@ -128,15 +129,23 @@ def to_line(record: dict[str, Any]) -> str:
 
 
 def load_install_id(directory: Path) -> str:
-    """This installation's random id, made and saved on first use (32 hex digits)."""
+    """This installation's random id, made and saved on first use (32 hex digits, a 0600 file)."""
     path = directory / "install-id"
+    stored = _read_install_id(path)
+    if stored is not None:
+        return stored
+    install_id = uuid.uuid4().hex
+    if path.exists():  # damaged: replaced
+        write_private(path, f"{install_id}\n".encode("ascii"))
+        return install_id
+    if not create_private(path, f"{install_id}\n".encode("ascii")):  # another process made it first
+        return _read_install_id(path) or install_id
+    return install_id
+
+
+def _read_install_id(path: Path) -> str | None:
     with contextlib.suppress(OSError, UnicodeDecodeError):
         text = path.read_text(encoding="ascii").strip()
         if len(text) == 32 and all(c in "0123456789abcdef" for c in text):
             return text
-    install_id = uuid.uuid4().hex
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(install_id + "\n", encoding="ascii")
-    temporary.replace(path)
-    return install_id
+    return None

@@ -88,7 +88,7 @@ COUNT = Number(0, 100_000, whole=True)
 MAX_DURATION_MS = 30 * 24 * 3600 * 1000.0  # a session that lasts a month is a bug, not a value
 DURATION = Number(0, MAX_DURATION_MS)
 
-ROLES = codes("doctor", "nurse", "auditor", "other")
+ROLES = codes("doctor", "nurse", "health_worker", "auditor", "other")
 # A ward is a Location code such as ward-med, or a RESH number (6 to 9 digits): never anything that
 # could be a patient's or person's id. A real EPJ's Location ids are mapped to one of these.
 WARD = Pattern(re.compile(r"ward-[a-z0-9][a-z0-9-]{0,31}|\d{6,9}"))
@@ -99,7 +99,8 @@ SCREENS = codes(
     "login", "lock", "my_patients", "ward_list", "search", "scan", "notifications", "messages",
     "patient_overview", "critical_info", "labs", "trend", "microbiology", "documents", "document",
     "stays", "patient_info", "treatment_plan", "plo_messages", "notes", "note_editor", "outbox",
-    "break_glass", "settings", "sus_questionnaire",
+    "break_glass", "settings", "sus_questionnaire", "task", "vital_signs", "news2_trend",
+    "thrombosis_risk", "dictation", "photo", "my_tasks", "appointment_book", "attendances",
 )
 ERROR_TYPES = codes(
     "offline", "timeout", "server_error", "bad_response", "not_logged_in", "session_expired",
@@ -108,7 +109,8 @@ ERROR_TYPES = codes(
     "storage_failed", "outbox_unreadable", "no_secure_store", "internal",
 )
 LAB_GROUPS = codes("haematology", "chemistry", "cardiac", "blood_gas", "vital_signs", "other")
-NOTE_TYPES = codes("journal_note", "own_note", "ward_note", "message")
+NOTE_TYPES = codes("journal_note", "own_note", "ward_note", "message", "vital_signs", "thrombosis_risk",
+                   "spo2_scale", "task_status", "arrival")
 SUCCESS_FAILURE = codes("success", "failure")
 SUS_ANSWER = Number(1, 5, whole=True)
 
@@ -145,7 +147,7 @@ EVENTS: Mapping[str, EventSpec] = {spec.name: spec for spec in (
           attributes={"reason": codes("wrong_pin", "too_many_attempts", "internal")},
           duration="ms the app was locked"),
     _spec("session_end", "a login session ended (written by UsageLog.end_session)",
-          attributes={"reason": codes("logout", "switch_user", "expired", "app_exit")},
+          attributes={"reason": codes("logout", "switch_user", "expired", "app_exit", "locked_out")},
           duration="ms since the session started"),
     _spec("screen_shown", "a screen was shown", outcomes=codes("success", "empty", "failure"),
           attributes={"screen": SCREENS, "cached": Flag()},
@@ -162,7 +164,8 @@ EVENTS: Mapping[str, EventSpec] = {spec.name: spec for spec in (
           duration="ms from starting the scan until the patient was found (or it failed)"),
     _spec("patient_opened", "a patient's record was opened", patient=True,
           outcomes=codes("success", "denied", "failure"),
-          attributes={"via": codes("search", "scan", "ward_list", "my_patients", "notification"),
+          attributes={"via": codes("search", "scan", "ward_list", "my_patients", "notification", "outbox",
+                                   "message", "task", "appointment"),
                       "break_glass": Flag()},
           duration="ms from the tap until the overview was on screen"),
     _spec("lab_view", "the lab results tab was shown", patient=True, outcomes=SUCCESS_FAILURE,

@@ -16,14 +16,14 @@ file or the new one, never half of one.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from mobile_app.services.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +95,10 @@ class SusSchedule:
         progress = self._progress
         data = {"sessions": progress.sessions, "last_offered": _iso(progress.last_offered),
                 "last_closed": _iso(progress.last_closed)}
-        temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
+            write_private(self.path, json.dumps(data).encode())
         except OSError as error:
             log.warning("The SUS schedule could not be saved (%s); it is kept in memory only", type(error).__name__)
-            with contextlib.suppress(OSError):
-                temporary.unlink()
 
 
 def _utc(when: datetime) -> datetime:

@@ -74,6 +74,6 @@ def CameraPanel(t: Messages, on_frame: Callable[[bytes], Awaitable[bool]]) -> ft
         ft.Container(fc.Camera(ref=ref, expand=True, preview_enabled=True), height=240, border_radius=8,
                      clip_behavior=ft.ClipBehavior.HARD_EDGE,
                      bgcolor=ft.Colors.BLACK),
-        ft.Text(t("camera.aim") if status == "running" else t("camera.starting"), size=12,
+        ft.Text(t("camera.aim") if status == "running" else t("camera.starting"), size=14,
                 color=ft.Colors.ON_SURFACE_VARIANT),
     ])

@@ -7,7 +7,10 @@ from typing import Any
 
 import flet as ft
 
-from mobile_app.domain.writing import NOTE_TYPES, MessageDraft, NoteDraft, PatientNoteDraft
+from mobile_app.domain.media import DictationDraft, PhotoDraft
+from mobile_app.domain.recording import Spo2ScaleDraft, ThrombosisRiskDraft, VitalSignsDraft
+from mobile_app.domain.worklists import ArrivalDraft, TaskStatusDraft
+from mobile_app.domain.writing import NOTE_TYPES, MessageDraft, NoteDraft, NoteStatus, PatientNoteDraft
 from mobile_app.services.outbox_items import ItemState, OutboxItem
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
@@ -18,8 +21,8 @@ from mobile_app.ui.viewmodels.writing import item_problem
 Handler = Callable[[], Awaitable[Any] | Any]
 
 _STATE_ICONS = {
-    ItemState.SENT: (ft.Icons.CHECK_CIRCLE, theme.CONFIRM_FG),
-    ItemState.WAITING: (ft.Icons.SCHEDULE_SEND, theme.WARNING_FG),
+    ItemState.SENT: (ft.Icons.CHECK_CIRCLE, ft.Colors.PRIMARY),
+    ItemState.WAITING: (ft.Icons.SCHEDULE_SEND, ft.Colors.ON_SURFACE_VARIANT),
     ItemState.SENDING: (ft.Icons.SEND, ft.Colors.PRIMARY),
     ItemState.FAILED: (ft.Icons.ERROR, ft.Colors.ERROR),
 }
@@ -33,12 +36,42 @@ def item_title(t: Messages, item: OutboxItem) -> str:
         return f"{payload.title or kind} ({state})"
     if isinstance(payload, PatientNoteDraft):
         return t(f"notes.{payload.kind}")
+    if isinstance(payload, VitalSignsDraft):
+        score = payload.news2
+        head = t("news2.total", total=score.total) if score.complete else t("news2.partial", total=score.total)
+        return f"{t('outbox.kind.vital-signs')} ({head})"
+    if isinstance(payload, ThrombosisRiskDraft):
+        return t("outbox.kind.thrombosis-risk", total=payload.score.total)
+    if isinstance(payload, Spo2ScaleDraft):
+        return t("outbox.kind.spo2-scale", scale=payload.scale)
+    if isinstance(payload, DictationDraft):
+        return t("outbox.kind.dictation", time=fmt.clock(payload.recorded_at))
+    if isinstance(payload, PhotoDraft):
+        return t("outbox.kind.photo", description=payload.description)
+    if isinstance(payload, TaskStatusDraft):
+        status = t(f"task.status.{payload.status}") if t.has(f"task.status.{payload.status}") else payload.status
+        return f"{t('outbox.kind.task-status', text=payload.task_text)} ({status.lower()})"
+    if isinstance(payload, ArrivalDraft):
+        key = "outbox.kind.arrival" if payload.arrived else "outbox.kind.arrival-undo"
+        return t(key, time=fmt.clock(payload.start) if payload.start else "")
     assert isinstance(payload, MessageDraft)
     return t("messages.to", name=payload.recipient_name or "?")
 
 
+def item_patient(t: Messages, item: OutboxItem) -> str:
+    """Whom the item is about, by name ("" for a message about no patient)."""
+    payload = item.payload
+    name = payload.about_patient_name if isinstance(payload, MessageDraft) else payload.patient_name
+    return t("outbox.patient", name=name) if name else ""
+
+
 def item_status(t: Messages, item: OutboxItem) -> str:
+    """Sent, sending, waiting (and why) or failed; a journal note says whether it was signed."""
     if item.state is ItemState.SENT:
+        payload = item.payload
+        if isinstance(payload, NoteDraft):
+            key = "write.state.signed_sent" if payload.status is NoteStatus.FINAL else "write.state.draft_saved"
+            return t(key, time=fmt.clock(item.updated))
         return t("write.state.sent", time=fmt.clock(item.updated))
     if item.state is ItemState.SENDING:
         return t("write.state.sending")
@@ -65,13 +98,15 @@ def outbox_row(t: Messages, item: OutboxItem, *, on_retry: Handler | None, on_ed
             actions.append(ft.TextButton(t("write.discard"), icon=ft.Icons.DELETE_OUTLINE, on_click=on_discard,
                                          height=theme.TOUCH))
     text = getattr(item.payload, "text", "")
+    about = item_patient(t, item)
     return ft.Container(
         padding=ft.Padding.symmetric(horizontal=16, vertical=6),
         content=ft.Column(spacing=2, controls=[
             ft.Row([ft.Icon(icon, color=color, size=20),
                     ft.Text(item_title(t, item), weight=ft.FontWeight.W_600, expand=True)]),
-            ft.Text(item_status(t, item), size=13, color=color),
-            ft.Text(text[:140] + ("…" if len(text) > 140 else ""), size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+            *([ft.Text(about, weight=ft.FontWeight.W_600)] if about else []),
+            ft.Text(item_status(t, item), size=14, color=color),
+            ft.Text(text[:140] + ("…" if len(text) > 140 else ""), size=14, color=ft.Colors.ON_SURFACE_VARIANT),
             *([ft.Row(actions, wrap=True, spacing=0)] if actions else []),
         ]),
     )

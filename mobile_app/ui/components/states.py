@@ -17,7 +17,9 @@ Handler = Callable[..., Awaitable[Any] | Any]
 
 
 def problem_text(t: Messages, problem: Problem) -> str:
-    params = dict(problem.params)
+    """The problem in words; counts of a thousand or more are written the Norwegian way (20 057)."""
+    params = {key: fmt.count(value) if isinstance(value, int) and not isinstance(value, bool) and value >= 1000
+              else value for key, value in problem.params.items()}
     if "reason_key" in params:
         params["reason"] = t(params.pop("reason_key"))
     return t(problem.key, **params)
@@ -72,10 +74,11 @@ def stale_bar(t: Messages, problem: Problem, fetched_at: datetime | None,
         text = f"{text} {t('state.stale', time=fmt.clock(fetched_at))}"
     row: list[ft.Control] = [
         ft.Icon(ft.Icons.CLOUD_OFF, color=theme.WARNING_FG),
-        ft.Text(text, color=theme.WARNING_FG, expand=True, size=13),
+        ft.Text(text, color=theme.WARNING_FG, expand=True, size=14),
     ]
     if on_retry is not None and problem.retryable:
-        row.append(ft.TextButton(t("state.retry"), on_click=on_retry, height=theme.TOUCH))
+        row.append(ft.TextButton(t("state.retry"), on_click=on_retry, height=theme.TOUCH,
+                                 style=ft.ButtonStyle(color=theme.WARNING_FG)))
     return ft.Container(bgcolor=theme.WARNING_BG, padding=ft.Padding.symmetric(horizontal=12, vertical=4),
                         content=ft.Row(row, vertical_alignment=ft.CrossAxisAlignment.CENTER))
 
@@ -83,16 +86,24 @@ def stale_bar(t: Messages, problem: Problem, fetched_at: datetime | None,
 def section(title: str) -> ft.Control:
     return ft.Container(
         padding=ft.Padding.only(left=16, right=16, top=16, bottom=4),
-        content=ft.Text(title, weight=ft.FontWeight.BOLD, size=13, color=ft.Colors.PRIMARY),
+        content=ft.Text(title, weight=ft.FontWeight.BOLD, size=14, color=ft.Colors.PRIMARY),
     )
 
 
 def status_block(t: Messages, *, loading: bool, problem: Problem | None, has_data: bool,
                  fetched_at: datetime | None, on_retry: Handler | None) -> list[ft.Control]:
-    """What a list screen shows above its data: a spinner on first load; on failure either the
-    error (nothing to show yet) or a bar saying the data shown is old and why."""
-    if problem is not None:
-        return [stale_bar(t, problem, fetched_at, on_retry) if has_data else error(t, problem, on_retry)]
-    if loading and not has_data:
+    """What a list screen shows in its list before the data: a spinner on first load, or the error
+    when there is nothing to show yet. (Old data's bar goes above the list: ``stale_above``.)"""
+    if problem is not None and not has_data:
+        return [error(t, problem, on_retry)]
+    if loading and not has_data and problem is None:
         return [loading_view(t)]
     return []
+
+
+def stale_above(t: Messages, *, problem: Problem | None, has_data: bool, fetched_at: datetime | None,
+                on_retry: Handler | None) -> list[ft.Control]:
+    """Above a list, outside its scrolling (so it stays in sight): why the data shown is old."""
+    if problem is None or not has_data:
+        return []
+    return [stale_bar(t, problem, fetched_at, on_retry)]

@@ -46,13 +46,12 @@ def _marker(point: TrendPoint, dots: bool) -> fch.ChartPointShape | None:
 def _date_labels(start: datetime, end: datetime, count: int = 4) -> tuple[list[fch.ChartAxisLabel], float]:
     """Dates at ``count`` evenly spaced ticks, and the spacing that puts the axis ticks there."""
     span = _x(end, start)
-    pattern = "%d.%m.%y" if span > 300 else "%d.%m. %H:%M" if span <= 2 else "%d.%m."
     step = max(span, 1.0 / 24) / (count - 1)
     labels = []
     for i in range(count):
-        moment = fmt.local(start) + (end - start) * (i / (count - 1))
+        moment = start + (end - start) * (i / (count - 1))
         labels.append(fch.ChartAxisLabel(value=step * i, label=ft.Container(
-            ft.Text(moment.strftime(pattern), size=11), padding=ft.Padding.only(top=4))))
+            ft.Text(fmt.axis_label(moment, span), size=14), padding=ft.Padding.only(top=4))))
     return labels, step
 
 
@@ -108,12 +107,12 @@ def lab_trend_chart(t: Messages, drawn: list[TrendPoint], unit: str | None, low:
     labels, x_step = _date_labels(start, end)
     max_x = x_step * (len(labels) - 1)
     min_y, max_y, y_step = y_range(drawn, low, high)
-    suffix = f" {unit}" if unit else ""
+    suffix = f" {fmt.unit(unit)}" if unit else ""
     line = fch.LineChartData(
         color=LINE, stroke_width=2, point=False, curved=False,
         points=[fch.LineChartDataPoint(
             _x(p.time, start), p.value, point=_marker(p, len(drawn) <= FEW),
-            tooltip=f"{p.comparator or ''}{p.value:g}{suffix}\n{fmt.day_time(p.time)}")
+            tooltip=f"{p.comparator or ''}{fmt.number(p.value)}{suffix}\n{fmt.day_time(p.time)}")
             for p in drawn])
     chart = fch.LineChart(
         data_series=[*_band(low, high, 0.0, max_x, min_y, max_y), line],
@@ -135,16 +134,16 @@ def legend(t: Messages, has_band: bool) -> ft.Control:
     """What the marks mean, in words: shape and colour are never the only key."""
     items: list[ft.Control] = [
         ft.Row(tight=True, spacing=4, controls=[ft.Container(width=16, height=2, bgcolor=LINE),
-                                                ft.Text(t("trend.legend.value"), size=12)]),
+                                                ft.Text(t("trend.legend.value"), size=14)]),
         ft.Row(tight=True, spacing=4, controls=[
             ft.Container(width=8, height=8, bgcolor=ABNORMAL, border_radius=4),
-            ft.Text(t("trend.legend.abnormal"), size=12)]),
+            ft.Text(t("trend.legend.abnormal"), size=14)]),
         ft.Row(tight=True, spacing=4, controls=[ft.Container(width=9, height=9, bgcolor=theme.CRITICAL),
-                                                ft.Text(t("trend.legend.critical"), size=12)]),
+                                                ft.Text(t("trend.legend.critical"), size=14)]),
     ]
     if has_band:
         items.append(ft.Row(tight=True, spacing=4, controls=[
             ft.Container(width=16, height=10, bgcolor=ft.Colors.with_opacity(0.25, BAND)),
-            ft.Text(t("trend.legend.reference"), size=12)]))
+            ft.Text(t("trend.legend.reference"), size=14)]))
     return ft.Container(padding=ft.Padding.symmetric(horizontal=16), content=ft.Row(items, wrap=True, spacing=12,
                                                                                      run_spacing=4))

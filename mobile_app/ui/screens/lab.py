@@ -12,6 +12,7 @@ from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components import lab as widgets
 from mobile_app.ui.components import states
+from mobile_app.ui.components.patient import ScrollHandler, scrolling
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.app_state import AppState
@@ -21,7 +22,8 @@ from mobile_app.ui.viewmodels.patient import PatientState
 
 
 @ft.component
-def LabTab(app: AppState, screen: PatientState, labs: LabState, t: Messages) -> ft.Control:
+def LabTab(app: AppState, screen: PatientState, labs: LabState, t: Messages,
+           scrolled: ScrollHandler | None = None) -> ft.Control:
     today = app.ctx.today()
 
     async def section(e: ft.Event[ft.SegmentedButton]) -> None:
@@ -31,16 +33,37 @@ def LabTab(app: AppState, screen: PatientState, labs: LabState, t: Messages) -> 
 
     chooser = ft.Container(padding=ft.Padding.only(left=12, right=12, top=8, bottom=4), content=ft.Row([
         ft.SegmentedButton(
+            # Words only: with an icon, Flutter keeps a segment 40 px high whatever its padding.
             selected=[labs.section], on_change=section, show_selected_icon=False, expand=True,
-            segments=[ft.Segment(value=BLOOD, label=ft.Text(t("lab.section.blood")), icon=ft.Icons.BLOODTYPE),
-                      ft.Segment(value=MICRO, label=ft.Text(t("lab.section.micro")), icon=ft.Icons.BIOTECH)]),
+            style=theme.segmented_style(),
+            segments=[ft.Segment(value=BLOOD, label=ft.Text(t("lab.section.blood"))),
+                      ft.Segment(value=MICRO, label=ft.Text(t("lab.section.micro")))]),
     ]))
+    async def reload() -> None:
+        app.touch()
+        await labs.reload()
+
+    async def retry_micro() -> None:
+        app.touch()
+        await labs.load_micro()
+
     if labs.section == MICRO:
-        return ft.Column([chooser, ft.Container(_micro(app, labs, t, today), expand=True)], spacing=0, expand=True)
-    parts: list[ft.Control] = [chooser, ft.Container(_results(app, screen, labs, t, today), expand=True)]
+        fixed = states.stale_above(t, problem=labs.micro_problem if labs.micro_status is Status.ERROR else None,
+                                   has_data=labs.micro is not None, fetched_at=None, on_retry=retry_micro)
+        return ft.Column([chooser, *fixed,
+                          ft.Container(_scrolling(_micro(app, labs, t, today), scrolled), expand=True)],
+                         spacing=0, expand=True)
+    fixed = states.stale_above(t, problem=labs.problem if labs.status is Status.ERROR else None,
+                               has_data=labs.panel is not None, fetched_at=labs.fetched_at, on_retry=reload)
+    parts: list[ft.Control] = [chooser, *fixed,
+                               ft.Container(_scrolling(_results(app, screen, labs, t, today), scrolled), expand=True)]
     if labs.signable():
         parts.append(_sign_bar(app, labs, t))
     return ft.Column(parts, spacing=0, expand=True)
+
+
+def _scrolling(content: ft.Control, scrolled: ScrollHandler | None) -> ft.Control:
+    return scrolling(content, scrolled) if scrolled is not None else content
 
 
 def _follow(app: AppState, labs: LabState, t: Messages) -> ft.Control:
@@ -59,7 +82,7 @@ def _follow(app: AppState, labs: LabState, t: Messages) -> ft.Control:
                     color=ft.Colors.PRIMARY if on else ft.Colors.ON_SURFACE_VARIANT),
             ft.Column(spacing=0, expand=True, controls=[
                 ft.Text(t("lab.follow"), weight=ft.FontWeight.W_600),
-                ft.Text(hint, size=12, color=ft.Colors.ERROR if labs.follow_problem else ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(hint, size=14, color=ft.Colors.ERROR if labs.follow_problem else ft.Colors.ON_SURFACE_VARIANT),
             ]),
             ft.Switch(value=on, on_change=toggle, disabled=labs.follow_busy or labs.following is None,
                       height=theme.TOUCH),
@@ -101,7 +124,7 @@ def _results(app: AppState, screen: PatientState, labs: LabState, t: Messages, t
     status = [t("state.fetched", time=fmt.clock(labs.fetched_at))] if labs.fetched_at else []
     if labs.new_count:
         status.append(t("lab.new_count", count=labs.new_count))
-    controls.append(ft.Container(ft.Text(" · ".join(status), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+    controls.append(ft.Container(ft.Text(" · ".join(status), size=14, color=ft.Colors.ON_SURFACE_VARIANT),
                                  padding=ft.Padding.only(left=16, right=16, top=4)))
     if not panel.latest and not panel.pending:
         controls.append(states.empty(t("pt.no_labs"), ft.Icons.SCIENCE_OUTLINED))
@@ -112,7 +135,7 @@ def _results(app: AppState, screen: PatientState, labs: LabState, t: Messages, t
         controls.append(states.section(t("lab.pending")))
         controls.extend(widgets.pending_row(t, r, today) for r in labs.pending)
     if not panel.complete:
-        controls.append(ft.Container(ft.Text(t("lab.incomplete"), size=12, italic=True), padding=16))
+        controls.append(ft.Container(ft.Text(t("lab.incomplete"), size=14, italic=True), padding=16))
     controls.append(ft.Container(height=16))
     return ft.ListView(controls, expand=True)
 
@@ -130,7 +153,7 @@ def _row(app: AppState, screen: PatientState, labs: LabState, t: Messages, today
         app.open_trend(screen, result)
 
     return widgets.result_row(t, result, today, new=labs.is_new(result), selected=result.id in labs.selected,
-                              on_toggle=toggle if signable else None, on_open=open_trend)
+                              on_toggle=toggle if signable else None, on_open=open_trend, signing=labs.may_sign)
 
 
 def _sign_bar(app: AppState, labs: LabState, t: Messages) -> ft.Control:

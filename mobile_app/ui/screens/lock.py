@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from mobile_app.ui import theme
+from mobile_app.ui.components.pin_field import PinField
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.app_state import AppState
@@ -17,19 +18,18 @@ def LockScreen(app: AppState, lock: LockState, t: Messages) -> ft.Control:
         lock.pin = e.control.value or ""
 
     async def unlock() -> None:
-        await app.submit_unlock()
+        await app.flow.submit_unlock()
 
     async def switch_user() -> None:
-        await app.logout()
+        await app.flow.logout()
 
     controls: list[ft.Control] = [
         ft.Container(height=32),
         ft.Icon(ft.Icons.LOCK, size=56, color=ft.Colors.PRIMARY),
         ft.Text(t("lock.title"), size=28, weight=ft.FontWeight.BOLD),
-        ft.Text(t("lock.body", name=app.user_name), text_align=ft.TextAlign.CENTER),
-        ft.TextField(label=t("lock.pin"), value=lock.pin, on_change=set_pin, password=True,
-                     can_reveal_password=True, keyboard_type=ft.KeyboardType.NUMBER, autofocus=True,
-                     on_submit=unlock, prefix_icon=ft.Icons.LOCK_OUTLINE),
+        # Why it is locked: only an idle lock says the app was not in use.
+        ft.Text(t(f"lock.body.{app.flow.locked_by}", name=app.flow.user_name), text_align=ft.TextAlign.CENTER),
+        PinField(t, t("lock.pin"), lock.pin, set_pin, unlock, autofocus=True),
     ]
     if lock.problem is not None:
         controls.append(ft.Text(problem_text(t, lock.problem), color=ft.Colors.ERROR))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from mobile_app.ui import theme
+from mobile_app.ui.components.pin_field import PinField
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.app_state import AppState
@@ -46,18 +47,14 @@ def LoginScreen(app: AppState, login: LoginState, t: Messages) -> ft.Control:
                         prefix_icon=ft.Icons.PERSON_OUTLINE, on_submit=submit,
                         capitalization=ft.TextCapitalization.NONE,
                     ),
-                    ft.TextField(
-                        label=t("login.pin"), value=login.pin, on_change=set_pin, password=True,
-                        can_reveal_password=True, keyboard_type=ft.KeyboardType.NUMBER,
-                        prefix_icon=ft.Icons.LOCK_OUTLINE, on_submit=submit,
-                    ),
+                    PinField(t, t("login.pin"), login.pin, set_pin, submit),
                     *messages,
                     ft.FilledButton(
                         t("login.busy") if login.busy else t("login.submit"),
                         icon=ft.Icons.LOGIN, on_click=submit, disabled=login.busy,
                         height=theme.TOUCH, width=400,
                     ),
-                    ft.Text(t("login.demo_hint"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(t("login.demo_hint"), size=14, color=ft.Colors.ON_SURFACE_VARIANT),
                 ],
             ),
         ),

@@ -23,18 +23,10 @@ _ICONS = {NotificationKind.LAB_RESULT: ft.Icons.SCIENCE_OUTLINED, NotificationKi
           NotificationKind.TASK: ft.Icons.TASK_ALT}
 
 
-def known_patients(app: AppState) -> dict[str, PatientSummary]:
-    """Patients the app already knows by name (ward list, my patients): a notification says only
-    the patient's id, and a name is what a clinician looks for."""
-    found = {p.id: p for p in [*app.my.in_care, *app.my.recent]}
-    found.update({b.patient.id: b.patient for b in app.ward.beds if b.patient is not None})
-    return found
-
-
 @ft.component
 def NotificationsScreen(app: AppState, notes: NotificationsState, t: Messages) -> ft.Control:
     today = app.ctx.today()
-    patients = known_patients(app)
+    patients = app.known_patients()
 
     async def refresh() -> None:
         app.touch()
@@ -48,20 +40,21 @@ def NotificationsScreen(app: AppState, notes: NotificationsState, t: Messages) -
 
     head: list[ft.Control] = [ft.Text(
         t("notif.last_updated", time=fmt.clock(notes.last_success)) if notes.last_success else
-        t("state.loading") if notes.status is Status.LOADING else "", size=12,
+        t("state.loading") if notes.status is Status.LOADING else "", size=14,
         color=ft.Colors.ON_SURFACE_VARIANT, expand=True)]
     if notes.unread:
         head.insert(0, chip(t("notif.unread_count", count=notes.unread), ft.Colors.ON_PRIMARY, ft.Colors.PRIMARY))
     head.append(ft.IconButton(ft.Icons.REFRESH, on_click=refresh, tooltip=t("state.refresh"),
                               width=theme.TOUCH, height=theme.TOUCH))
     body: list[ft.Control] = []
+    fixed: list[ft.Control] = []  # above the list: in sight while it scrolls
     if notes.problem is not None:
         stale = t("notif.stale", time=fmt.clock(notes.last_success)) if notes.last_success else t("notif.failed")
-        body.append(ft.Container(
+        fixed.append(ft.Container(
             bgcolor=theme.WARNING_BG, padding=ft.Padding.symmetric(horizontal=12, vertical=8),
             content=ft.Row([ft.Icon(ft.Icons.CLOUD_OFF, color=theme.WARNING_FG),
                             ft.Text(f"{problem_text(t, notes.problem)} {stale}", color=theme.WARNING_FG,
-                                    size=13, expand=True)])))
+                                    size=14, expand=True)])))
     elif notes.status is Status.LOADING and not notes.items and notes.last_success is None:
         body.append(states.loading(t))
     if not notes.items and notes.last_success is not None:
@@ -71,6 +64,7 @@ def NotificationsScreen(app: AppState, notes: NotificationsState, t: Messages) -
     return ft.Column(expand=True, spacing=0, controls=[
         ft.Container(ft.Row(head, vertical_alignment=ft.CrossAxisAlignment.CENTER),
                      padding=ft.Padding.only(left=16, right=8, top=4)),
+        *fixed,
         ft.ListView(controls=body, expand=True),
     ])
 
@@ -96,8 +90,12 @@ def _row(t: Messages, item: Notification, patient: PatientSummary | None, today:
         *([ft.Container(width=10, height=10, border_radius=5, bgcolor=theme.CRITICAL, right=0, top=0)]
           if unread else []),
     ])
-    opens_patient = item.patient_id is not None
-    return ft.Container(
+    opens_screen = item.patient_id is not None or item.kind is NotificationKind.TASK
+    # One label in reading order (the icon's dot and the chips' words would otherwise run together).
+    marks = (t("notif.unread") if unread else "", t("notif.urgent") if item.urgent else "")
+    label = ". ".join(x for x in (heading, *marks, item.text, meta) if x)
+    return ft.Semantics(label=label, button=True, container=True, exclude_semantics=True, on_tap=on_open,
+                        content=ft.Container(
         on_click=on_open, ink=True,
         bgcolor=ft.Colors.with_opacity(0.06, ft.Colors.PRIMARY) if unread else None,
         padding=ft.Padding.symmetric(horizontal=12, vertical=8),
@@ -109,9 +107,9 @@ def _row(t: Messages, item: Notification, patient: PatientSummary | None, today:
                 ft.Text(item.text, size=14, weight=ft.FontWeight.W_500 if unread else None,
                         max_lines=None if opened else 2,
                         overflow=ft.TextOverflow.VISIBLE if opened else ft.TextOverflow.ELLIPSIS),
-                ft.Text(meta, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(meta, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
             ]),
-            ft.Icon(ft.Icons.CHEVRON_RIGHT if opens_patient else
+            ft.Icon(ft.Icons.CHEVRON_RIGHT if opens_screen else
                     (ft.Icons.EXPAND_LESS if opened else ft.Icons.EXPAND_MORE), color=ft.Colors.ON_SURFACE_VARIANT),
         ]),
-    )
+    ))

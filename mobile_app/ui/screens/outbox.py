@@ -9,10 +9,12 @@ from mobile_app.services.outbox_items import OutboxItem
 from mobile_app.ui.components import states
 from mobile_app.ui.components.outbox import outbox_row
 from mobile_app.ui.messages import Messages
+from mobile_app.ui.screen_views import shows
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.writing import OutboxState
 
 
+@shows(OutboxState)
 @ft.component
 def OutboxScreen(app: AppState, outbox: OutboxState, t: Messages) -> ft.Control:
     def row(item: OutboxItem) -> ft.Control:
@@ -22,7 +24,7 @@ def OutboxScreen(app: AppState, outbox: OutboxState, t: Messages) -> ft.Control:
 
         async def edit() -> None:
             app.touch()
-            app.edit_outbox_note(item)
+            await app.edit_outbox_note(item)
 
         async def discard() -> None:
             app.touch()

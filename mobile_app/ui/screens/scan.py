@@ -11,12 +11,14 @@ from mobile_app.ui.components.camera import CameraPanel
 from mobile_app.ui.components.patient import patient_row
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
+from mobile_app.ui.screen_views import shows
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.scan import ScanState, ScanStatus
 
 MANUAL_FIELD = "scan.manual"
 
 
+@shows(ScanState)
 @ft.component
 def ScanScreen(app: AppState, scan: ScanState, t: Messages) -> ft.Control:
     today = app.ctx.today()
@@ -27,14 +29,14 @@ def ScanScreen(app: AppState, scan: ScanState, t: Messages) -> ft.Control:
 
     async def submit_manual() -> None:
         app.touch()
-        await app.submit_manual_scan(scan)
+        await app.scans.submit_manual_scan(scan)
 
     async def pick_image() -> None:
         app.touch()
         files = await ft.FilePicker().pick_files(
             dialog_title=t("scan.pick_image"), file_type=ft.FilePickerFileType.IMAGE, with_data=True)
         if files and files[0].bytes:
-            await app.finish_scan(scan, await scan.submit_image(files[0].bytes, "file"))
+            await app.scans.finish_scan(scan, await scan.submit_image(files[0].bytes, "file"))
 
     async def toggle_camera() -> None:
         app.touch()
@@ -44,7 +46,7 @@ def ScanScreen(app: AppState, scan: ScanState, t: Messages) -> ft.Control:
         found = await scan.camera_frame(data)
         if found is not None:
             scan.camera_on = False
-            await app.finish_scan(scan, found)
+            await app.scans.finish_scan(scan, found)
             return True
         return scan.status in (ScanStatus.INVALID, ScanStatus.NONE, ScanStatus.MANY)
 
@@ -95,7 +97,7 @@ def ScanScreen(app: AppState, scan: ScanState, t: Messages) -> ft.Control:
         states.section(t("scan.manual_title")),
         ft.TextField(
             label=t(MANUAL_FIELD), value=scan.manual, on_change=set_manual, on_submit=submit_manual,
-            on_focus=lambda: app.typing(True), on_blur=lambda: app.typing(False),
+            on_focus=lambda: app.scans.typing(True), on_blur=lambda: app.scans.typing(False),
             keyboard_type=ft.KeyboardType.NUMBER, prefix_icon=ft.Icons.PIN,
             error=problem_text(t, scan.manual_problem) if scan.manual_problem else None, error_max_lines=3,
         ),

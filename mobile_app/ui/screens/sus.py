@@ -7,10 +7,12 @@ import flet as ft
 from mobile_app.ui import theme
 from mobile_app.ui.components.states import Handler, problem_text
 from mobile_app.ui.messages import Messages
+from mobile_app.ui.screen_views import shows
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.sus import SUS_ITEM_COUNT, SUS_SCALE, SusState
 
 
+@shows(SusState)
 @ft.component
 def SusScreen(app: AppState, state: SusState, t: Messages) -> ft.Control:
     async def submit() -> None:
@@ -20,11 +22,11 @@ def SusScreen(app: AppState, state: SusState, t: Messages) -> ft.Control:
     async def not_now() -> None:
         app.touch()
         state.dismiss()
-        app.back()
+        app.nav.back()
 
     async def finish() -> None:
         app.touch()
-        app.back()
+        app.nav.back()
 
     if state.done:
         return _thanks(t, finish)

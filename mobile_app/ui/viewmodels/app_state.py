@@ -1,378 +1,222 @@
-"""The app's root state: which phase (login, locked, home), which tab, which screens are open.
+"""The app's root state: its parts, the tabs' contents, and the actions that open screens.
 
-Everything about patients hangs off this object and nothing else, so ``clear()`` on logout or
-switch user drops all of it at once; locking only hides it.
+Each part has one job: ``flow`` (``SessionFlow``) logs in, locks and logs out; ``nav``
+(``Navigator``) knows the tab and the screens pushed over it; ``scans`` (``ScanRouter``) sends
+wristband payloads to the scan screen; ``sus`` (``SusOffer``) is the questionnaire's offer card.
+Everything about patients hangs off this object, so ``clear()`` on logout or switch user drops all
+of it at once; locking only hides it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
+from collections.abc import Callable, Coroutine
+from dataclasses import InitVar, dataclass, field
+from typing import Any, cast
 
 import flet as ft
 
-from mobile_app.domain.models import LabResult, Notification, NotificationView, PatientSummary
-from mobile_app.domain.writing import NoteDraft
-from mobile_app.epj.errors import AuthError
-from mobile_app.services.outbox_items import OutboxItem
+from mobile_app.domain.models import (
+    DocumentSummary,
+    LabResult,
+    Message,
+    Notification,
+    NotificationKind,
+    NotificationView,
+    PatientSummary,
+)
+from mobile_app.domain.roles import Action
+from mobile_app.domain.worklists import OPEN_TASK_STATUSES, Appointment, WorkTask
+from mobile_app.domain.writing import NOTE_TYPES, NoteDraft
+from mobile_app.services.outbox_items import ItemState, OutboxItem
 from mobile_app.services.session import Phase
 from mobile_app.services.usage import SusSchedule
-from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms
+from mobile_app.ui.viewmodels import recorded
+from mobile_app.ui.viewmodels.base import AppContext, elapsed_ms
+from mobile_app.ui.viewmodels.book import BookState
+from mobile_app.ui.viewmodels.drafts import may_continue, written_notes
 from mobile_app.ui.viewmodels.labs import LabSeen, LabState
-from mobile_app.ui.viewmodels.login import LockState, LoginState
 from mobile_app.ui.viewmodels.messages import ComposeState, MessagesState
 from mobile_app.ui.viewmodels.my_patients import MyPatientsState
+from mobile_app.ui.viewmodels.navigator import Navigator
+from mobile_app.ui.viewmodels.news2_trend import News2TrendState
+from mobile_app.ui.viewmodels.note_editor import NoteEditorState
 from mobile_app.ui.viewmodels.notifications import DEFAULT_POLL_SECONDS, NotificationsState
 from mobile_app.ui.viewmodels.patient import PatientState
-from mobile_app.ui.viewmodels.scan import ImageDecoder, ScanState, is_gs1_payload
+from mobile_app.ui.viewmodels.scan import ImageDecoder, ScanState
+from mobile_app.ui.viewmodels.scan_router import ScanRouter
 from mobile_app.ui.viewmodels.search import SearchState
-from mobile_app.ui.viewmodels.sus import SusState, dismiss_offer, offer_if_due
+from mobile_app.ui.viewmodels.session_flow import SessionFlow
+from mobile_app.ui.viewmodels.sus import SusOffer
+from mobile_app.ui.viewmodels.task import TaskState
+from mobile_app.ui.viewmodels.tasks import TasksState
+from mobile_app.ui.viewmodels.thrombosis import ThrombosisFormState
 from mobile_app.ui.viewmodels.trend import TrendState
+from mobile_app.ui.viewmodels.vitals_form import VitalsFormState
 from mobile_app.ui.viewmodels.ward import WardState
-from mobile_app.ui.viewmodels.writing import NoteEditorState, OutboxState, PatientNotesState, watch_deliveries
-
-Screen = (PatientState | ScanState | NoteEditorState | MessagesState | ComposeState | OutboxState | TrendState
-          | SusState)
-# The usage log's name of each tab and each screen pushed over it.
-TAB_SCREENS = {"my": "my_patients", "ward": "ward_list", "search": "search", "notifications": "notifications"}
-PUSHED_SCREENS: dict[type, str] = {NoteEditorState: "note_editor", MessagesState: "messages", ComposeState: "messages",
-                                   OutboxState: "outbox", ScanState: "scan", SusState: "sus_questionnaire"}
-
-
-def screen_clear(screen: Screen) -> None:
-    """Empty a screen's patient data (a component may still hold the object for a moment)."""
-    if isinstance(screen, PatientState):
-        screen.overview = None
-        screen.summary = None
-        screen.notes = None
-        screen.labs = None
-    elif isinstance(screen, ScanState):
-        screen.candidates = []
-    elif isinstance(screen, NoteEditorState):
-        screen.text = ""
-        screen.title = ""
-    elif isinstance(screen, MessagesState):
-        screen.inbox = []
-        screen.sent = []
-    elif isinstance(screen, ComposeState):
-        screen.text = ""
-        screen.found = []
-    elif isinstance(screen, TrendState):
-        screen.forget()
-
-
-class Tab(StrEnum):
-    MY_PATIENTS = "my"
-    WARD = "ward"
-    SEARCH = "search"
-    NOTIFICATIONS = "notifications"
-
-
-TAB_ORDER = (Tab.MY_PATIENTS, Tab.WARD, Tab.SEARCH, Tab.NOTIFICATIONS)
+from mobile_app.ui.viewmodels.writing import OutboxState, watch_deliveries
 
 
 @ft.observable
 @dataclass(eq=False, repr=False)  # Flet formats every message it sends with repr: keep it short
 class AppState:
     ctx: AppContext
-    decode_image: ImageDecoder | None = None
-    poll_seconds: float = DEFAULT_POLL_SECONDS  # how often the notification centre asks for news
-    sus_schedule: SusSchedule | None = None  # when to offer the usability questionnaire (None: never)
-    phase: Phase = Phase.LOGGED_OUT
-    tab: Tab = Tab.MY_PATIENTS
-    stack: list[Screen] = field(default_factory=list)
+    decode_image: InitVar[ImageDecoder | None] = None
+    poll_seconds: InitVar[float] = DEFAULT_POLL_SECONDS  # how often the notification centre asks for news
+    sus_schedule: InitVar[SusSchedule | None] = None  # when to offer the usability questionnaire (None: never)
     dark: bool = False
-    login: LoginState = field(init=False)
-    lock: LockState = field(init=False)
+    nav: Navigator = field(init=False)
+    flow: SessionFlow = field(init=False)
+    scans: ScanRouter = field(init=False)
+    sus: SusOffer = field(init=False)
     search: SearchState = field(init=False)
     ward: WardState = field(init=False)
     my: MyPatientsState = field(init=False)
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _last_scan: tuple[str, float] | None = None
-    outbox: OutboxState | None = field(init=False, default=None)
-    confirm_logout: bool = False  # unsent writes: the user is asked before logging out
-    _typing: bool = False  # a text field has focus: keystrokes belong to it, not to a scan
-    lab_seen: LabSeen = field(default_factory=LabSeen)  # when each lab tab was last looked at
+    tasks: TasksState = field(init=False)
     notifications: NotificationsState = field(init=False)
-    _locked_at: float | None = None  # perf_counter when the app locked (the unlock event's duration)
-    _usage_session: bool = False  # a usage session runs for the logged-in user
-    sus_offer: bool = False  # the questionnaire's offer card shows on the home screen
+    lab_seen: LabSeen = field(default_factory=LabSeen)  # when each lab tab was last looked at
+    outbox: OutboxState | None = field(init=False, default=None)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _unsent_recordings: set[str] = field(default_factory=set)  # outbox items not yet confirmed
+    _listeners: list[Callable[[object, str | None], None]] = field(default_factory=list)
 
     def __repr__(self) -> str:  # no patient data, and cheap
-        return f"AppState(phase={self.phase.value}, tab={self.tab.value}, screens={len(self.stack)})"
+        return f"AppState(phase={self.flow.phase.value}, tab={self.nav.tab.value}, screens={len(self.nav.stack)})"
 
-    def __post_init__(self) -> None:
-        self.ctx.on_auth_error = self._auth_failed
+    def __post_init__(self, decode_image: ImageDecoder | None, poll_seconds: float,
+                      sus_schedule: SusSchedule | None) -> None:
+        self.notifications = NotificationsState(self.ctx, interval=poll_seconds, on_new=self._notified)
+        self.nav = Navigator(self.ctx)
+        self.sus = SusOffer(self.ctx, self.nav, sus_schedule)
+        self.flow = SessionFlow(self.ctx, on_phase=self._phase_changed, home_ward=lambda: self.ward.ward_id,
+                                unsaved_text=self._unsaved_text,
+                                on_session_end=self.sus.session_completed)
+        self.scans = ScanRouter(self.ctx, self.nav, active=lambda: self.flow.phase is Phase.ACTIVE,
+                                search=lambda: self.search, open_scanned=self._open_scanned,
+                                decode_image=decode_image)
         self.ctx.session.on_clear(self.clear)
         if self.ctx.outbox is not None:
             self.outbox = OutboxState(self.ctx.outbox)
             self.ctx.session.on_clear(self.ctx.outbox.forget)
             watch_deliveries(self.ctx, self.ctx.outbox)
-        self.login = LoginState(self.ctx)
-        self.lock = LockState(self.ctx)
-        self.notifications = NotificationsState(self.ctx, interval=self.poll_seconds)
-        self._fresh_screens()
-        if self.ctx.session.restore():
-            self.phase = Phase.LOCKED
-            self._locked_at = time.perf_counter()
-        if not self.ctx.session.token_store.secure:
-            self.login.notice = Problem("login.no_secure_store", retryable=False)
+            self.ctx.outbox.on_change(self._recordings_changed)
+        self._fresh_home()
+        # What the shell renders from. The outbox is among them: a note sent in the background
+        # changes the menu's count, the Notes tab, Documents and the editor at once, untapped.
+        for part in (self.flow, self.nav, self.sus, *([self.outbox] if self.outbox is not None else [])):
+            self._pass_on_changes(part)
 
-    def _fresh_screens(self) -> None:
+    def _unsaved_text(self) -> bool:
+        """Whether a note being written has text that is not saved."""
+        return any(isinstance(screen, NoteEditorState) and screen.dirty for screen in self.nav.stack)
+
+    def _pass_on_changes(self, part: object) -> None:
+        """Flet re-renders a component when an observable it holds changes, but a change inside a
+        nested observable reaches no one else: a part's change is announced as this object's."""
+        owner = cast(ft.Observable, self)
+
+        def changed(sender: object, attribute: str | None) -> None:
+            owner.notify()  # type: ignore[no-untyped-call]  # (Flet leaves it unannotated)
+
+        self._listeners.append(changed)  # an observable holds its listeners weakly
+        cast(ft.Observable, part).subscribe(changed)
+
+    def _fresh_home(self) -> None:
         self.search = SearchState(self.ctx)
         self.ward = WardState(self.ctx)
         self.my = MyPatientsState(self.ctx)
-        self.stack = []
-        self.tab = Tab.MY_PATIENTS
+        previous = getattr(self, "tasks", None)
+        if previous is not None:
+            previous.close()
+        self.tasks = TasksState(self.ctx, ward_id=lambda: self.ward.ward_id)
+        if hasattr(self, "nav"):
+            self._pass_on_changes(self.tasks)  # the tab's count of open tasks
+        self.nav.reset()
 
-    # ------------------------------------------------------------ phases
+    def _phase_changed(self, phase: Phase) -> None:
+        """Notifications are polled only while the app is in use."""
+        if phase is Phase.ACTIVE:
+            self.notifications.start()
+        else:
+            self.notifications.stop()
 
-    @property
-    def user_name(self) -> str:
-        user = self.ctx.session.user
-        return user.name if user else ""
-
-    def _open_outbox(self) -> None:
-        user = self.ctx.session.user
-        if self.ctx.outbox is not None and user is not None:
-            self.ctx.outbox.open(user.practitioner_id)  # the author's unsent writes, from last time
-            self.ctx.outbox.retry_now()
+    def touch(self) -> None:
+        """The user did something (every tap and keystroke): the idle lock starts over."""
+        self.ctx.session.touch()
 
     async def submit_login(self) -> None:
-        if await self.login.submit():
-            self._fresh_screens()
-            self._open_outbox()
-            self.phase = Phase.ACTIVE
-            self.notifications.start()
-            if self.ctx.session.secure_storage_failed:
-                self.login.notice = Problem("login.no_secure_store", retryable=False)
-            started = time.perf_counter()
-            await self.enter_home()
-            self._start_usage_session()
-            self.ctx.event("login", duration_ms=self.login.took_ms, outcome="success")
-            self.ctx.event("screen_shown", duration_ms=elapsed_ms(started), screen="my_patients", cached=False,
-                           outcome="success" if self.my.in_care or self.my.recent else "empty")
-            self.sus_offer = offer_if_due(self.ctx, self.sus_schedule)
-
-    def _start_usage_session(self) -> None:
-        """A new usage session (random id) with the user's role and home ward; never their name."""
-        user = self.ctx.session.user
-        if self.ctx.usage is None or user is None:
+        if not await self.flow.submit_login():
             return
-        self.ctx.usage.start_session(user.practitioner_id, str(user.role), self.ward.ward_id)
-        self._usage_session = True
-
-    def _end_usage_session(self, reason: str) -> None:
-        if self.ctx.usage is not None and self._usage_session:
-            self.ctx.usage.end_session(reason)
-            if self.sus_schedule is not None:
-                self.sus_schedule.session_completed()
-        self._usage_session = False
-
-    def open_sus(self) -> SusState:
-        """The usability questionnaire, from its offer card."""
-        self.sus_offer = False
-        screen = SusState(self.ctx, self.sus_schedule)
-        self._push(screen)
-        return screen
-
-    def dismiss_sus_offer(self) -> None:
-        self.sus_offer = False
-        dismiss_offer(self.ctx, self.sus_schedule)
+        self._fresh_home()
+        started = time.perf_counter()
+        await self.enter_home()
+        self.flow.begin_usage_session()
+        self.ctx.event("screen_shown", duration_ms=elapsed_ms(started), screen="my_patients", cached=False,
+                       outcome="success" if self.my.in_care or self.my.recent else "empty")
+        self.sus.offer_if_due()
 
     async def enter_home(self) -> None:
         await asyncio.gather(self.my.refresh(), self.ward.load())
 
-    async def submit_unlock(self) -> None:
-        unlocked = await self.lock.unlock()
-        locked_ms = elapsed_ms(self._locked_at) if self._locked_at is not None else None
-        if unlocked:
-            self._open_outbox()  # after a restart the session was restored locked
-            self.phase = Phase.ACTIVE
-            self.notifications.start()
-            self._locked_at = None
-            if not self._usage_session:  # restored after a restart: the user's session goes on
-                self._start_usage_session()
-            self.ctx.event("unlock", duration_ms=locked_ms, outcome="success")
-        elif self.lock.problem is not None and self.lock.problem.key != "login.missing_pin":
-            reason = {"lock.wrong": "wrong_pin", "login.locked": "too_many_attempts"}.get(self.lock.problem.key,
-                                                                                           "internal")
-            self.ctx.event("unlock", duration_ms=locked_ms, outcome="failure", reason=reason)
-
-    def lock_now(self) -> None:
-        self.ctx.session.lock()
-        self.phase = self.ctx.session.phase
-        self.notifications.stop()
-        self._locked("manual")
-
-    def _locked(self, trigger: str) -> None:
-        if self.phase is Phase.LOCKED:
-            self._locked_at = time.perf_counter()
-            self.ctx.event("lock", trigger=trigger)
-
-    def check_idle(self) -> bool:
-        """Called every second by the UI: lock the app after the idle time."""
-        if self.ctx.session.check_idle():
-            self.phase = Phase.LOCKED
-            self.notifications.stop()
-            self._locked("idle")
-            return True
-        return False
-
-    def touch(self) -> None:
-        self.ctx.session.touch()
-
-    @property
-    def unsent(self) -> int:
-        user = self.ctx.session.user
-        if self.ctx.outbox is None or user is None:
-            return 0
-        return len(self.ctx.outbox.pending_for(user.practitioner_id))
-
-    async def request_logout(self) -> None:
-        """Log out, but first ask when writes are still waiting to be sent."""
-        if self.unsent and not self.confirm_logout:
-            self.confirm_logout = True
-            return
-        self.confirm_logout = False
-        await self.logout()
-
-    def cancel_logout(self) -> None:
-        self.confirm_logout = False
-
-    async def logout(self, notice: str = "login.logged_out") -> None:
-        self._end_usage_session("logout")
-        await self.ctx.session.logout()  # runs clear() through the session's on_clear
-        self.login.notice = Problem(notice, retryable=False)
-
     def clear(self) -> None:
         """Drop every piece of patient data and every open screen."""
-        for screen in self.stack:
-            screen_clear(screen)
+        self.nav.forget()
         self.notifications.reset()
         self.lab_seen.clear()
-        self._fresh_screens()
-        self.login = LoginState(self.ctx)
-        self.lock = LockState(self.ctx)
-        self.sus_offer = False
-        self.phase = Phase.LOGGED_OUT
+        self.tasks.forget()
+        self._fresh_home()
+        self.sus.forget()
+        self.flow.reset()
 
-    def app_exit(self) -> None:
-        """The app is closing: the usage session ends (the log is flushed by whoever owns it)."""
-        self._end_usage_session("app_exit")
-
-    def _auth_failed(self, error: AuthError) -> None:
-        self._end_usage_session("expired")
-        self.ctx.session.expire()
-        self.login.notice = Problem("login.expired", retryable=False)
-
-    # ------------------------------------------------------------ navigation
-
-    def select_tab(self, tab: Tab) -> None:
-        self._typing = False
-        for screen in self.stack:
-            if isinstance(screen, ScanState):
-                screen.left()
-        self.stack = []
-        self.tab = tab
-        self.ctx.event("screen_shown", duration_ms=0.0, outcome="success", screen=TAB_SCREENS[tab.value],
-                       cached=True)
+    # ------------------------------------------------------------ opening patients
 
     async def open_patient(self, patient_id: str, summary: PatientSummary | None = None,
-                           opened_from: str = "search", scanned: bool = False) -> PatientState:
+                           opened_from: str = "search", scanned: bool = False,
+                           critical: bool = False) -> PatientState:
+        """Open a patient; ``summary`` and ``critical`` are what the list knew (banner and marker)."""
         screen = PatientState(self.ctx, patient_id, summary=summary, opened_from=opened_from, scanned=scanned,
-                              labs=LabState(self.ctx, patient_id, self.lab_seen))
+                              marked_critical=critical, labs=LabState(self.ctx, patient_id, self.lab_seen),
+                              on_arrived=self._patient_arrived)
         if scanned:  # the scan screen has done its job: back goes to where scanning started
-            self.stack = [s for s in self.stack if not isinstance(s, ScanState)]
-        self.stack = [*self.stack, screen]
-        if await screen.load():
-            if self.ctx.outbox is not None and screen.overview is not None:
-                screen.notes = PatientNotesState(self.ctx, self.ctx.outbox, patient_id,
-                                                 own=screen.overview.own_note, ward=screen.overview.ward_note)
-            # Recording "recently opened" is a separate write; the screen does not wait for it.
-            self._background(self.my.remember(patient_id))
+            self.nav.drop(ScanState)
+        self.nav.push(screen)
+        await screen.load()
         return screen
 
-    def _background(self, job: Coroutine[Any, Any, None]) -> None:
+    def _patient_arrived(self, screen: PatientState) -> None:
+        """A patient's record arrived, however it was reached (opened, "Prøv igjen", break-the-glass).
+        Recording "recently opened" is a separate write; the screen does not wait for it."""
+        if not screen.remembered:
+            screen.remembered = True
+            self._background(self.my.remember(screen.patient_id))
+
+    async def _open_scanned(self, patient_id: str, patient: PatientSummary) -> None:
+        await self.open_patient(patient_id, patient, opened_from="scan", scanned=True)
+
+    async def background_done(self) -> None:
+        """Wait until the background writes started so far (e.g. "recently opened") have ended."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _background(self, job: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _push(self, screen: Screen) -> None:
-        self._typing = False
-        self.stack = [*self.stack, screen]
-        name = PUSHED_SCREENS.get(type(screen))
-        if name is not None:
-            self.ctx.event("screen_shown", duration_ms=0.0, outcome="success", screen=name, cached=True)
-
-    def open_note_editor(self, patient: PatientState) -> NoteEditorState | None:
-        if self.ctx.outbox is None or patient.patient is None:
-            return None
-        stay = patient.overview.stay if patient.overview else None
-        editor = NoteEditorState(self.ctx, self.ctx.outbox, patient.patient_id, patient.patient.name,
-                                 encounter_id=stay.id if stay else None)
-        self._push(editor)
-        return editor
-
-    def after_note_signed(self, editor: NoteEditorState) -> None:
-        """Close the editor and show the patient's Documents, where the note is (or waits)."""
-        self.stack = [s for s in self.stack if s is not editor]
-        patient = self.current_patient
-        if patient is not None and patient.patient_id == editor.patient_id:
-            patient.open_tab("documents")
-
-    def edit_outbox_note(self, item: OutboxItem) -> NoteEditorState | None:
-        """Open a waiting or failed journal note again in the editor (same note: no second copy)."""
-        payload = item.payload
-        if self.ctx.outbox is None or not isinstance(payload, NoteDraft):
-            return None
-        editor = NoteEditorState(self.ctx, self.ctx.outbox, payload.patient_id, "",
-                                 encounter_id=payload.encounter_id, note_type=payload.note_type, title=payload.title,
-                                 text=payload.text, saved=item, client_id=item.id)
-        self._push(editor)
-        return editor
-
-    def open_messages(self) -> MessagesState:
-        screen = MessagesState(self.ctx)
-        self._push(screen)
-        self._background(screen.refresh())
-        return screen
-
-    def open_compose(self, about: PatientState | None = None) -> ComposeState | None:
-        if self.ctx.outbox is None:
-            return None
-        about_patient = about.patient if about is not None else None
-        screen = ComposeState(self.ctx, self.ctx.outbox, about_patient_id=about_patient.id if about_patient else None,
-                              about_patient_name=about_patient.name if about_patient else None)
-        self._push(screen)
-        return screen
-
-    def open_outbox(self) -> None:
-        if self.outbox is not None:
-            self._push(self.outbox)
-
-    # ------------------------------------------------------------ lab results and notifications
-
-    def open_trend(self, patient: PatientState, result: LabResult) -> TrendState | None:
-        """The history of one analyte of the patient's lab tab, as a screen of its own."""
-        panel = patient.labs.panel if patient.labs else None
-        if panel is None or patient.patient is None:
-            return None
-        started = time.perf_counter()
-        trend = TrendState(patient.patient_id, patient.patient.name, result.name, result.unit,
-                           panel.history_of(result.analyte) or (result,))
-        self._push(trend)
-        self.ctx.event("trend_view", duration_ms=elapsed_ms(started), patient_id=patient.patient_id,
-                       group=str(result.group), points=len(trend.points))
-        return trend
+    def _notified(self, arrived: list[Notification]) -> None:
+        """New notifications: a new lab result for a patient open on screen is said there too."""
+        patients = {n.patient_id for n in arrived if n.kind is NotificationKind.LAB_RESULT and n.patient_id}
+        for screen in self.nav.stack:
+            if isinstance(screen, PatientState) and screen.patient_id in patients:
+                screen.new_results()
 
     async def open_notification(self, item: Notification) -> None:
-        """Mark it read and open what it is about: the lab tab, the patient, or itself."""
+        """Mark it read and open what it is about: the lab tab, the patient, the task, or itself."""
         view = self.notifications.open(item)
+        if view is NotificationView.TASK:
+            self.open_task(item)
+            return
         if item.patient_id is None or view not in (NotificationView.LAB, NotificationView.OVERVIEW):
             return
         screen = await self.open_patient(item.patient_id, opened_from="notification")
@@ -380,77 +224,214 @@ class AppState:
             screen.open_tab("lab")
             await screen.labs.opened()
 
-    def open_scan(self) -> ScanState:
-        screen = ScanState(self.ctx, decode_image=self.decode_image)
-        self._push(screen)
+    def known_patients(self) -> dict[str, PatientSummary]:
+        """Patients the app has on its lists now (ward list, My patients, search results), by id:
+        a notification names only the patient's id, and a name is what a clinician looks for."""
+        found = {p.id: p for p in [*self.search.results, *self.my.in_care, *self.my.recent]}
+        found.update({b.patient.id: b.patient for b in self.ward.beds if b.patient is not None})
+        return found
+
+    def open_task(self, item: Notification) -> TaskState:
+        """A task from a notification: its own screen (text, patient, due, who asked; what to do)."""
+        patient = self.known_patients().get(item.patient_id or "")
+        user = self.ctx.session.user
+        screen = TaskState.of(item, patient, self.tasks.changes, owner_id=user.practitioner_id if user else None)
+        return self.nav.push(screen.watch(self.ctx.outbox))
+
+    def open_work_task(self, task: WorkTask) -> TaskState:
+        """A row of My tasks, on its own screen."""
+        patient = self.known_patients().get(task.patient_id or "")
+        return self.nav.push(TaskState.of_task(task, patient, self.tasks.changes).watch(self.ctx.outbox))
+
+    @property
+    def open_task_count(self) -> int:
+        """The tab's count: open tasks of mine (from the list once read, else from the notifications)."""
+        if self.tasks.fetched_at is not None and self.tasks.scope == "mine":
+            return self.tasks.open_count
+        return sum(1 for n in self.notifications.items
+                   if n.kind is NotificationKind.TASK and n.status in OPEN_TASK_STATUSES)
+
+    def open_book(self) -> BookState:
+        """The appointment book, mine, today."""
+        screen = self.nav.push(BookState(self.ctx))
+        self._background(screen.load())
         return screen
 
-    def first_sight(self, raw: str) -> bool:
-        """False for the second report of one scan: a burst into a focused field arrives both as
-        keystrokes and as the field's submit."""
-        key = "".join(c for c in raw if c.isalnum())
-        now = time.monotonic()
-        seen = self._last_scan is not None and self._last_scan[0] == key and now - self._last_scan[1] < 2.0
-        self._last_scan = (key, now)
-        return not seen
+    async def open_appointment_patient(self, appointment: Appointment) -> PatientState | None:
+        if appointment.patient_id is None:
+            return None
+        return await self.open_patient(appointment.patient_id, opened_from="appointment")
 
-    async def submit_manual_scan(self, screen: ScanState) -> None:
-        self._last_scan = None
-        await self.finish_scan(screen, await screen.submit_manual())
+    def open_trend(self, patient: PatientState, result: LabResult) -> TrendState | None:
+        """The history of one analyte of the patient's lab tab, as a screen of its own."""
+        panel = patient.labs.panel if patient.labs else None
+        if panel is None or patient.patient is None:
+            return None
+        started = time.perf_counter()
+        trend = self.nav.push(TrendState(patient.patient_id, patient.patient.name, result.name, result.unit,
+                                         panel.history_of(result.analyte) or (result,), banner=patient.banner))
+        self.ctx.event("trend_view", duration_ms=elapsed_ms(started), patient_id=patient.patient_id,
+                       group=str(result.group), points=len(trend.points))
+        return trend
 
-    async def submit_search(self) -> None:
-        """Enter in the search field: a wristband payload (GS1) is a scan, anything else a search."""
-        if is_gs1_payload(self.search.text):
-            await self.scanned(self.search.text, "scanner")
-        else:
-            await self.search.search_now()
+    # ------------------------------------------------------------ writing
 
-    async def scanned(self, raw: str, source: str) -> None:
-        """A scanner's payload: look it up on the scan screen."""
-        if not self.first_sight(raw):
+    def open_note_editor(self, patient: PatientState) -> NoteEditorState | None:
+        """A new journal note of the role's default type (None when the role writes none)."""
+        note_type = self.ctx.permissions.default_note_type
+        if self.ctx.outbox is None or patient.patient is None or note_type is None:
+            return None
+        stay = patient.overview.stay if patient.overview else None
+        return self.nav.push(NoteEditorState(self.ctx, self.ctx.outbox, patient.patient_id, patient.patient.name,
+                                             encounter_id=stay.id if stay else None, note_type=note_type,
+                                             banner=patient.banner))
+
+    def after_note_signed(self, editor: NoteEditorState) -> None:
+        """Close the editor and show the patient's Documents, where the note is (or waits)."""
+        self.nav.close(editor)
+        patient = self.nav.top(PatientState)
+        if patient is not None and patient.patient_id == editor.patient_id:
+            patient.open_tab("documents")
+
+    def continue_note(self, patient: PatientState, document: DocumentSummary) -> NoteEditorState | None:
+        """Open the user's own unsigned note again (a draft in the record, or anything still in the
+        outbox): edited and saved or signed, it updates the same note."""
+        user = self.ctx.session.user
+        if (self.ctx.outbox is None or patient.patient is None or document.client_id is None
+                or not may_continue(document, user.practitioner_id if user else None, self.ctx.permissions)):
+            return None
+        waiting = next((i for i in self.ctx.outbox.items if i.id == document.client_id and i.pending), None)
+        note_type = document.type_code or ""
+        title = "" if document.title == NOTE_TYPES.get(note_type) else document.title
+        text = document.text or ""
+        encounter = document.encounter_id
+        if waiting is not None and isinstance(waiting.payload, NoteDraft):
+            payload = waiting.payload
+            note_type, title, text, encounter = payload.note_type, payload.title, payload.text, payload.encounter_id
+        stay = patient.overview.stay if patient.overview else None
+        return self.nav.push(NoteEditorState(
+            self.ctx, self.ctx.outbox, patient.patient_id, patient.patient.name,
+            encounter_id=encounter or (stay.id if stay else None), note_type=note_type, title=title, text=text,
+            saved=waiting, client_id=document.client_id, banner=patient.banner))
+
+    async def edit_outbox_note(self, item: OutboxItem) -> NoteEditorState | None:
+        """Continue a waiting or failed journal note from the outbox: on its patient's screen (with
+        the banner: name, fødselsnummer, critical information), then in the editor."""
+        payload = item.payload
+        if self.ctx.outbox is None or not isinstance(payload, NoteDraft):
+            return None
+        patient = await self.open_patient(payload.patient_id, opened_from="outbox")
+        patient.open_tab("notes")
+        note = next((d for d in written_notes([item], payload.patient_id)), None)
+        return self.continue_note(patient, note) if note is not None else None
+
+    def open_messages(self) -> MessagesState:
+        screen = self.nav.push(MessagesState(self.ctx))
+        self._background(screen.refresh())
+        return screen
+
+    def open_compose(self, about: PatientState | None = None) -> ComposeState | None:
+        if self.ctx.outbox is None:
+            return None
+        about_patient = about.patient if about is not None else None
+        return self.nav.push(ComposeState(self.ctx, self.ctx.outbox,
+                                          about_patient_id=about_patient.id if about_patient else None,
+                                          about_patient_name=about_patient.name if about_patient else None,
+                                          banner=about.banner if about is not None else None))
+
+    def reply(self, box: MessagesState, message: Message) -> ComposeState | None:
+        """Answer a message: to its sender (or, from Sent, its recipient), about the same patient."""
+        recipient = box.reply_to(message)
+        if self.ctx.outbox is None or recipient is None:
+            return None
+        compose = ComposeState(self.ctx, self.ctx.outbox, about_patient_id=message.about_patient_id,
+                               about_patient_name=message.about_patient_name)
+        compose.choose(recipient)
+        return self.nav.push(compose)
+
+    async def open_message_patient(self, message: Message) -> PatientState | None:
+        """"Åpne pasient" on a message about a patient: the patient's screen, as from a list."""
+        if message.about_patient_id is None:
+            return None
+        return await self.open_patient(message.about_patient_id, opened_from="message")
+
+    def open_outbox(self) -> None:
+        if self.outbox is not None:
+            self.nav.push(self.outbox)
+
+    # ------------------------------------------------------------ structured registrations
+
+    def open_vitals_form(self, patient: PatientState) -> VitalsFormState | None:
+        """Record a set of vital signs for the patient (None when the role does not record them)."""
+        overview = patient.overview
+        if self.ctx.outbox is None or patient.patient is None or overview is None \
+                or not self.ctx.may(Action.RECORD_VITAL_SIGNS):
+            return None
+        return self.nav.push(VitalsFormState(
+            self.ctx, self.ctx.outbox, patient.patient_id, patient.patient.name,
+            encounter_id=overview.stay.id if overview.stay else None, banner=patient.banner,
+            previous=patient.vitals_measurements, hypercapnic=overview.hypercapnic, scale=2 if patient.scale2 else 1,
+            scale_choice=overview.spo2_scale_choice))
+
+    def open_thrombosis_form(self, patient: PatientState) -> ThrombosisFormState | None:
+        overview = patient.overview
+        if self.ctx.outbox is None or patient.patient is None or overview is None \
+                or not self.ctx.may(Action.ASSESS_THROMBOSIS_RISK):
+            return None
+        return self.nav.push(ThrombosisFormState(
+            self.ctx, self.ctx.outbox, patient.patient_id, patient.patient.name,
+            encounter_id=overview.stay.id if overview.stay else None, banner=patient.banner,
+            birth_date=patient.patient.birth_date, earlier=patient.thrombosis_risk))
+
+    def open_news2_trend(self, patient: PatientState) -> News2TrendState | None:
+        if patient.patient is None:
+            return None
+        trend = self.nav.push(News2TrendState(self.ctx, patient.patient_id, patient.patient.name,
+                                              scale2=patient.scale2, banner=patient.banner))
+        self._background(trend.load())
+        return trend
+
+    def after_recorded(self, screen: VitalsFormState | ThrombosisFormState) -> None:
+        """Close the form: the patient's overview shows what was recorded (from the outbox at once,
+        from the EPJ once it confirms)."""
+        self.nav.close(screen)
+        patient = self.nav.top(PatientState)
+        if patient is not None and patient.patient_id == screen.patient_id:
+            patient.open_tab("overview")
+
+    def _recordings_changed(self, items: list[OutboxItem]) -> None:
+        """A registration saved on this phone shows on the lists at once; once the EPJ confirms it,
+        the lists and the patient's screens read the EPJ again."""
+        if not any(item.kind in recorded.RECORDING_KINDS for item in items) and not self._unsent_recordings:
             return
-        self._typing = False
-        if not self.stack:
-            self.search.clear()  # the burst may also have landed in the search field
-        screen = self.current_scan or self.open_scan()
-        await self.finish_scan(screen, await screen.submit(raw, source))
+        confirmed: set[str] = set()
+        for item in items:
+            if item.kind not in recorded.RECORDING_KINDS:
+                continue
+            if item.state is ItemState.SENT:
+                if item.id in self._unsent_recordings:
+                    self._unsent_recordings.discard(item.id)
+                    if item.patient_id:
+                        confirmed.add(item.patient_id)
+            else:
+                self._unsent_recordings.add(item.id)
+        self.ward.show_recorded(recorded.recorded_news2(items, self.ward.fetched_at),
+                                recorded.assessed(items, self.ward.fetched_at))
+        self.my.show_recorded(recorded.recorded_news2(items, self.my.fetched_at))
+        if confirmed:
+            self._refresh_after(confirmed)
 
-    async def finish_scan(self, screen: ScanState, patient: PatientSummary | None) -> None:
-        if patient is not None:
-            await self.open_patient(patient.id, patient, opened_from="scan", scanned=True)
-
-    def typing(self, focused: bool) -> None:
-        self._typing = focused
-
-    @property
-    def scanning_allowed(self) -> bool:
-        """A scanner burst counts on the search tab and on the scan screen (not on a patient), and
-        not while a text field has focus: a burst into a field arrives as that field's submit."""
-        if self.phase is not Phase.ACTIVE or self._typing:
-            return False
-        if self.stack:
-            return isinstance(self.stack[-1], ScanState)
-        return self.tab is Tab.SEARCH
-
-    @property
-    def current_scan(self) -> ScanState | None:
-        top = self.stack[-1] if self.stack else None
-        return top if isinstance(top, ScanState) else None
-
-    def back(self) -> bool:
-        """Close the top screen (a document, then a patient); False when at a tab already."""
-        if not self.stack:
-            return False
-        top = self.stack[-1]
-        if isinstance(top, PatientState) and top.document_id is not None:
-            top.open_document(None)
-            return True
-        if isinstance(top, ScanState):
-            top.left()
-        self.stack = self.stack[:-1]
-        return True
-
-    @property
-    def current_patient(self) -> PatientState | None:
-        top = self.stack[-1] if self.stack else None
-        return top if isinstance(top, PatientState) else None
+    def _refresh_after(self, patients: set[str]) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a test changing the outbox by hand): nothing to read again
+        if self.ward.beds:
+            self._background(self.ward.refresh())
+        if self.my.fetched_at is not None:
+            self._background(self.my.load_markers())
+        for screen in self.nav.stack:
+            if isinstance(screen, PatientState) and screen.patient_id in patients and screen.overview is not None:
+                self._background(screen.refresh())
+            elif isinstance(screen, News2TrendState) and screen.patient_id in patients:
+                self._background(screen.load())

@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from mobile_app.epj.client import EpjClient
+from mobile_app.domain import hospital_time
+from mobile_app.domain.models import Role
+from mobile_app.domain.roles import Action, Permissions, permissions
 from mobile_app.epj.errors import (
     AccessDenied,
     AuthError,
@@ -22,8 +24,10 @@ from mobile_app.epj.errors import (
     TimedOut,
     Unavailable,
 )
+from mobile_app.epj.protocol import Epj
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Session
+from mobile_app.services.speech_client import SpeechClient
 from mobile_app.services.usage import UsageLog, error_type
 from mobile_app.services.usage.registry import AttributeValue
 
@@ -68,18 +72,29 @@ def problem_for(error: EpjError) -> Problem:
 class AppContext:
     """The services a screen's state may use (no Flet, no page)."""
 
-    client: EpjClient
+    client: Epj
     session: Session
     on_auth_error: Callable[[AuthError], None] = lambda error: None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     spawn: Callable[[Awaitable[Any]], Any] | None = None  # runs a background task
     outbox: Outbox | None = None  # where every write goes (None: this app instance cannot write)
     usage: UsageLog | None = None  # the evaluators' usage log (None: nothing is logged)
+    speech: SpeechClient | None = None  # the hospital's speech service (None: none configured)
 
     _offline_since: float | None = None  # monotonic time the EPJ stopped answering
 
+    @property
+    def permissions(self) -> Permissions:
+        """What the logged-in user's role may do (nothing clinical when no one is logged in)."""
+        user = self.session.user
+        return permissions(user.role if user is not None else Role.OTHER)
+
+    def may(self, action: Action) -> bool:
+        return self.permissions.may(action)
+
     def today(self) -> date:
-        return self.now().astimezone().date()
+        """The hospital's calendar day now (not the phone's or the server's)."""
+        return hospital_time.local_date(self.now())
 
     def event(self, name: str, *, duration_ms: float | None = None, outcome: str | None = None,
               patient_id: str | None = None, **attributes: AttributeValue) -> None:
@@ -88,10 +103,13 @@ class AppContext:
             self.usage.event(name, duration_ms=duration_ms, outcome=outcome, patient_id=patient_id, **attributes)
 
     def reachable(self, answered: bool) -> None:
-        """Note whether the EPJ answered: going offline and coming back are usage events."""
+        """Note whether the EPJ answered: going offline and coming back are usage events, and coming
+        back sends what waits in the outbox at once."""
         if answered and self._offline_since is not None:
             self.event("online", duration_ms=elapsed_ms(self._offline_since))
             self._offline_since = None
+            if self.outbox is not None:  # the network is back: what waits is sent now, not after its backoff
+                self.outbox.retry_now()
         elif not answered and self._offline_since is None:
             self._offline_since = time.perf_counter()
             self.event("offline")

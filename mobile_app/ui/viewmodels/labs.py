@@ -26,6 +26,7 @@ from mobile_app.domain.models import (
     Practitioner,
     SignedResult,
 )
+from mobile_app.domain.roles import Action
 from mobile_app.epj.errors import AuthError, EpjError
 from mobile_app.epj.signing import SignConflict
 from mobile_app.ui import format as fmt
@@ -125,8 +126,16 @@ class LabState:
     def new_count(self) -> int:
         return sum(1 for r in (self.panel.latest if self.panel else ()) if self.is_new(r))
 
+    @property
+    def may_sign(self) -> bool:
+        """Only doctors sign results: for other roles nothing is offered for signing."""
+        return self.ctx.may(Action.SIGN_RESULTS)
+
     def signable(self) -> tuple[LabResult, ...]:
-        """The shown results that can be signed: newest per analyte, with a value, unsigned."""
+        """The shown results this user can sign: newest per analyte, with a value, unsigned (none
+        when the user's role does not sign results)."""
+        if not self.may_sign:
+            return ()
         return tuple(r for r in (self.panel.latest if self.panel else ())
                      if not r.signed and not r.pending and r.version and r.status != "cancelled")
 
@@ -173,7 +182,10 @@ class LabState:
         self.status = Status.READY
 
     async def load_following(self) -> None:
-        followed, problem = await guarded(self.ctx, self.ctx.client.following)
+        user = self.ctx.session.user
+        if user is None:
+            return
+        followed, problem = await guarded(self.ctx, lambda: self.ctx.client.following(user.practitioner_id))
         if problem is None:
             self.following = self.patient_id in followed
         self.follow_problem = problem
@@ -251,13 +263,15 @@ class LabState:
 
     async def set_following(self, follow: bool) -> None:
         """Follow or stop following this patient's results; the switch shows what the server did."""
-        if self.follow_busy:
+        user = self.ctx.session.user
+        if self.follow_busy or user is None:
             return
+        me = user.practitioner_id
         before = self.following
         self.following, self.follow_busy, self.follow_problem = follow, True, None
         client = self.ctx.client
-        _, problem = await guarded(self.ctx, lambda: client.follow(self.patient_id) if follow
-                                   else client.unfollow(self.patient_id))
+        _, problem = await guarded(self.ctx, lambda: client.follow(me, self.patient_id) if follow
+                                   else client.unfollow(me, self.patient_id))
         self.follow_busy = False
         if problem is not None:
             self.following = before

@@ -18,6 +18,7 @@ from mobile_app.epj.errors import (
     TimedOut,
     WrongCredentials,
 )
+from mobile_app.services.session import MAX_UNLOCK_ATTEMPTS
 from mobile_app.services.usage import error_type
 from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms
 
@@ -89,6 +90,8 @@ class LockState:
     problem: Problem | None = None
 
     async def unlock(self) -> bool:
+        """True when unlocked. SessionEnded (LockedOut after the last wrong PIN) when the session is
+        over: the caller takes the user to the login screen."""
         if self.busy:
             return False
         if not self.pin:
@@ -98,7 +101,8 @@ class LockState:
         try:
             await self.ctx.session.unlock(self.pin)
         except WrongCredentials:
-            self.problem = Problem("lock.wrong")
+            left = max(0, MAX_UNLOCK_ATTEMPTS - self.ctx.session.failed_unlocks)
+            self.problem = Problem("lock.wrong", {"left": left})
             return False
         except EpjError as error:
             self.problem = login_problem(error)

@@ -9,18 +9,24 @@ from datetime import datetime
 import flet as ft
 
 from mobile_app.domain.models import Colleague, Message
-from mobile_app.domain.writing import MessageDraft
+from mobile_app.domain.writing import MESSAGE_LIMIT, MessageDraft
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ItemState, OutboxItem
+from mobile_app.ui.viewmodels.banner import BannerFacts
 from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, guarded
-from mobile_app.ui.viewmodels.writing import input_problem, item_problem, submit_logged
+from mobile_app.ui.viewmodels.pushed import PushedScreen
+from mobile_app.ui.viewmodels.writing import after_typing, input_problem, item_problem, submit_logged
 
 SEARCH_DEBOUNCE = 0.2
 
 
 @ft.observable
-@dataclass(eq=False)
-class MessagesState:
+@dataclass(eq=False, repr=False)
+class MessagesState(PushedScreen):
+    TITLE = "messages.title"
+    USAGE_NAME = "messages"
+    REFRESHABLE = True
+
     ctx: AppContext
     box: str = "inbox"  # inbox | sent
     inbox: list[Message] = field(default_factory=list)
@@ -29,6 +35,11 @@ class MessagesState:
     problem: Problem | None = None
     fetched_at: datetime | None = None
     open_id: str | None = None
+
+    def forget(self) -> None:
+        self.inbox = []
+        self.sent = []
+        self.open_id = None
 
     @property
     def shown(self) -> list[Message]:
@@ -57,6 +68,13 @@ class MessagesState:
         self.inbox, self.sent = list(inbox), list(sent)
         self.problem, self.fetched_at, self.status = None, self.ctx.now(), Status.READY
 
+    def reply_to(self, message: Message) -> Colleague | None:
+        """Who a reply goes to: the sender of a message to me, the recipient of one I sent."""
+        if self.box == "sent" or (message.sender_id is None and message.recipient_id is not None):
+            return Colleague(id=message.recipient_id, name=message.recipient_name or "?") \
+                if message.recipient_id else None
+        return Colleague(id=message.sender_id, name=message.sender_name or "?") if message.sender_id else None
+
     async def open(self, message_id: str) -> None:
         """Show a message; an unread one in the inbox is marked read on the server."""
         self.open_id = message_id
@@ -71,14 +89,19 @@ class MessagesState:
 
 
 @ft.observable
-@dataclass(eq=False)
-class ComposeState:
-    """A new message: find the colleague by name, write, send (through the outbox)."""
+@dataclass(eq=False, repr=False)
+class ComposeState(PushedScreen):
+    """A new message: find the colleague by name (or reply: the colleague is chosen), write, send
+    (through the outbox)."""
+
+    TITLE = "messages.new"
+    USAGE_NAME = "messages"
 
     ctx: AppContext
     outbox: Outbox
     about_patient_id: str | None = None
     about_patient_name: str | None = None
+    banner: BannerFacts | None = None  # a message about a patient shows the patient's banner
     query: str = ""
     found: list[Colleague] = field(default_factory=list)
     searching: bool = False
@@ -86,7 +109,18 @@ class ComposeState:
     text: str = ""
     problem: Problem | None = None
     sent: OutboxItem | None = None
+    machine: bool = False  # a machine transcript was put into the text: the author reads it before sending
     _seq: int = 0
+
+    @property
+    def about_a_patient(self) -> bool:
+        return self.about_patient_id is not None
+
+    def forget(self) -> None:
+        self.text = ""
+        self.found = []
+        self.about_patient_name = None
+        self.banner = None
 
     async def search(self, query: str) -> None:
         """Names as you type; a slower answer for an older query never replaces a newer one."""
@@ -108,6 +142,20 @@ class ComposeState:
         me = self.ctx.session.user
         self.found = [c for c in (found or []) if me is None or c.id != me.practitioner_id]
 
+    @property
+    def limit(self) -> int:
+        return MESSAGE_LIMIT
+
+    def set_text(self, text: str) -> None:
+        """Keep the message as typed or pasted; over the limit the refusal and the count show at once."""
+        self.text = text
+        self.problem = after_typing(self.problem, "text", text, self.limit)
+
+    def add_transcript(self, text: str) -> None:
+        """A dictation's machine transcript after what is written, marked until the message is sent."""
+        self.set_text(f"{self.text.rstrip()}\n{text}".strip() if self.text.strip() else text)
+        self.machine = True
+
     def choose(self, colleague: Colleague | None) -> None:
         self.recipient = colleague
         if colleague is not None:
@@ -123,9 +171,9 @@ class ComposeState:
         if self.recipient is None:
             self.problem = Problem("write.no_recipient", retryable=False)
             return None
-        draft = MessageDraft(author_id=user.practitioner_id, recipient_id=self.recipient.id,
+        draft = MessageDraft(author_id=user.practitioner_id, author_name=user.name, recipient_id=self.recipient.id,
                              recipient_name=self.recipient.name, text=self.text,
-                             about_patient_id=self.about_patient_id)
+                             about_patient_id=self.about_patient_id, about_patient_name=self.about_patient_name)
         self.problem = input_problem(draft)
         if self.problem is not None:
             return None

@@ -5,12 +5,15 @@ It polls ``notifications(me, since)`` every ``interval`` seconds, but only while
 browser tab is hidden, and ``reset`` (stop and forget everything) at logout. Each poll asks only
 for what changed since the newest change already shown (the server's clock). ``last_success``
 says when the list was last known to be up to date; a failed poll keeps the list and says so.
+What the user opened stays read for the session even when the EPJ cannot keep it (new results
+for followed patients: FHIR has no "seen by" for them); ``reset`` forgets it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,9 +54,11 @@ class NotificationsState:
     foreground: bool = True
     opened_id: str | None = None  # a message or task without a patient, shown in full
     badge: UnreadCount = field(default_factory=UnreadCount)
+    on_new: Callable[[list[Notification]], None] = lambda found: None  # hears what arrived since last time
     _wanted: bool = False  # polling was started (the user is logged in and the app unlocked)
     _task: asyncio.Task[None] | None = None
     _marking: set[asyncio.Task[None]] = field(default_factory=set)
+    _opened: set[str] = field(default_factory=set)  # ids opened this session (stay read)
 
     def __repr__(self) -> str:  # short and without message texts: Flet logs its messages with repr
         return f"NotificationsState(items={len(self.items)}, unread={self.unread})"
@@ -111,6 +116,7 @@ class NotificationsState:
         for task in list(self._marking):
             task.cancel()
         self._show([])
+        self._opened.clear()
         self.status = Status.IDLE
         self.problem = None
         self.last_success = None
@@ -136,29 +142,39 @@ class NotificationsState:
             self.problem = problem
             self.status = Status.ERROR
             return
-        fresh = {n.id: n for n in found}
+        fresh = {n.id: n.model_copy(update={"read": True}) if n.id in self._opened and not n.read else n
+                 for n in found}
+        known = {n.id for n in self.items}
         kept = [] if full else [n for n in self.items if n.id not in fresh]
+        first = self.last_success is None
         self._show(_newest_first([*fresh.values(), *kept])[:KEEP])
         self.problem = None
         self.last_success = self.ctx.now()
         self.status = Status.READY
+        arrived = [n for n in fresh.values() if n.id not in known and not n.read]
+        if arrived and not first:  # the first answer is the backlog, not news
+            self.on_new(arrived)
 
     # ------------------------------------------------------------ reading
 
     def open(self, item: Notification) -> NotificationView:
         """Mark a notification read (at once on screen, in the EPJ in the background) and say what
         to open. A message or task about no patient is shown in full here."""
+        self._opened.add(item.id)
         if not item.read:
             self._show([n.model_copy(update={"read": True}) if n.id == item.id else n for n in self.items])
             task = asyncio.get_running_loop().create_task(self._mark_read(item.id))
             self._marking.add(task)
             task.add_done_callback(self._marking.discard)
         has_patient = item.patient_id is not None
+        if item.open_view is NotificationView.TASK:  # the task's own screen (app_state.open_task)
+            self.opened_id = None
+            return NotificationView.TASK
         if item.open_view in (NotificationView.LAB, NotificationView.OVERVIEW) and has_patient:
             self.opened_id = None
             return item.open_view
         self.opened_id = None if self.opened_id == item.id else item.id
-        return NotificationView.MESSAGE if item.open_view is not NotificationView.TASK else NotificationView.TASK
+        return NotificationView.MESSAGE
 
     async def _mark_read(self, notification_id: str) -> None:
         with contextlib.suppress(asyncio.CancelledError):

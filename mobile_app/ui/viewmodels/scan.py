@@ -7,6 +7,7 @@ one match is returned to be opened.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from mobile_app.domain.models import PatientSummary
 from mobile_app.domain.wristband import WristbandError, WristbandPayload, parse_wristband
 from mobile_app.scanning import CodesDisagree
 from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms, guarded
+from mobile_app.ui.viewmodels.pushed import PushedScreen
 
 # Image decoding is a service of the app (zxing-cpp where it installs); screens get it injected.
 ImageDecoder = Callable[[bytes], list[str]]
@@ -37,7 +39,19 @@ class ScanStatus(StrEnum):
 def wristband_problem(error: WristbandError) -> Problem:
     if isinstance(error.reason, RejectionReason):
         return Problem("scan.invalid_identifier", {"reason_key": f"identifier.{error.reason}"}, retryable=False)
-    return Problem(f"scan.reason.{error.reason}", {"raw": error.raw_visible}, retryable=False)
+    return Problem(f"scan.reason.{error.reason}", {"raw": readable_code(error.raw_visible)}, retryable=False)
+
+
+_FRAMING = re.compile(r"^\](?:d2|C1|Q3)|\(\d{2,4}\)|<GS>")
+
+
+def readable_code(visible: str) -> str:
+    """A scanned code as the user can check it against the band: without the barcode's framing
+    (symbology prefix ]d2, application identifiers such as (8018), group separators)."""
+    shown = _FRAMING.sub(" ", visible).strip()
+    if re.fullmatch(r"8018\d{18}", shown):
+        shown = shown[4:]  # the AI before a GSRN, unbracketed
+    return " ".join(shown.split()) or visible
 
 
 def is_gs1_payload(text: str) -> bool:
@@ -72,8 +86,11 @@ _SYMBOLOGIES = {"]d2": "datamatrix", "]C1": "code128", "]Q3": "qr"}
 
 
 @ft.observable
-@dataclass(eq=False)
-class ScanState:
+@dataclass(eq=False, repr=False)
+class ScanState(PushedScreen):
+    TITLE = "scan.title"
+    USAGE_NAME = "scan"
+
     ctx: AppContext
     decode_image: ImageDecoder | None = None
     manual: str = ""
@@ -172,7 +189,7 @@ class ScanState:
         self._started = time.perf_counter()
         self._ended = True
 
-    def left(self) -> None:
+    def leave(self) -> None:
         """The user left the scan screen: without any scan, that is a cancelled scan."""
         if not self._ended:
             self._ended = True
@@ -219,3 +236,8 @@ class ScanState:
         self.candidates = []
         self.decoded = ""
 
+    def forget(self) -> None:
+        """The patients found and every number read or typed."""
+        self.reset()
+        self.manual = ""
+        self.manual_problem = None

@@ -26,7 +26,9 @@ from mobile_app.domain.search_query import (
     SearchQuery,
     classify_search,
 )
+from mobile_app.domain.ward_list import PatientMarkers
 from mobile_app.ui.viewmodels.base import AppContext, Problem, Status, elapsed_ms, guarded
+from mobile_app.ui.viewmodels.markers import fetch_markers
 
 DEBOUNCE_SECONDS = 0.06  # short enough for a 300 ms answer under 80 ms latency
 RESULT_LIMIT = 30
@@ -57,6 +59,7 @@ class SearchState:
     problem: Problem | None = None
     fetched_at: datetime | None = None
     searched_text: str = ""  # the input the shown results belong to
+    markers: dict[str, PatientMarkers] = field(default_factory=dict)  # as on the ward list
     debounce_seconds: float = DEBOUNCE_SECONDS
     _seq: int = 0
     _task: asyncio.Task[None] | None = None
@@ -123,6 +126,9 @@ class SearchState:
         self.searched_text = self.text
         self.fetched_at = self.ctx.now()
         self.status = Status.READY
+        markers = await fetch_markers(self.ctx, self.results)  # after the results are on screen
+        if seq == self._seq and markers is not None:
+            self.markers = markers
 
     def clear(self) -> None:
         self._seq += 1
@@ -132,6 +138,7 @@ class SearchState:
         self.kind = None
         self.input_problem = None
         self.results = []
+        self.markers = {}
         self.problem = None
         self.status = Status.IDLE
         self.searched_text = ""

@@ -1,8 +1,9 @@
 """The System Usability Scale questionnaire for evaluators: offered now and then, optional, anonymous.
 
-``offer_if_due`` decides whether the offer card shows (and logs ``sus_offered``); ``SusState`` holds
-the ten answers, refuses an incomplete form, and logs the score (``sus_submitted``) or the
-dismissal (``sus_dismissed``). Nothing here knows about Flet controls or the page.
+``offer_if_due`` decides whether the offer card shows (and logs ``sus_offered``); ``SusOffer`` is the
+card's state on the home screen; ``SusState`` holds the ten answers, refuses an incomplete form, and
+logs the score (``sus_submitted``) or the dismissal (``sus_dismissed``). Nothing here knows about
+Flet controls or the page.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import flet as ft
 
 from mobile_app.services.usage import SUS_ITEMS_EN, SusSchedule, sus_score
 from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms
+from mobile_app.ui.viewmodels.navigator import Navigator
+from mobile_app.ui.viewmodels.pushed import PushedScreen
 
 SUS_ITEM_COUNT = len(SUS_ITEMS_EN)
 SUS_SCALE = (1, 2, 3, 4, 5)  # 1 strongly disagree ... 5 strongly agree
@@ -37,9 +40,12 @@ def dismiss_offer(ctx: AppContext, schedule: SusSchedule | None) -> None:
 
 
 @ft.observable
-@dataclass(eq=False)
-class SusState:
+@dataclass(eq=False, repr=False)
+class SusState(PushedScreen):
     """One filling-in of the questionnaire: ten answers from 1 to 5, then a score or a dismissal."""
+
+    TITLE = "sus.title"
+    USAGE_NAME = "sus_questionnaire"
 
     ctx: AppContext
     schedule: SusSchedule | None = None
@@ -49,6 +55,9 @@ class SusState:
     dismissed: bool = False
     score: float | None = None
     _started: float = field(default_factory=time.perf_counter)
+
+    def forget(self) -> None:
+        """The answers are about the app, not about patients: nothing to drop."""
 
     @property
     def missing(self) -> list[int]:
@@ -96,3 +105,37 @@ class SusState:
         if not missing:
             return None
         return Problem("sus.incomplete", {"items": ", ".join(str(number) for number in missing)}, retryable=False)
+
+
+@ft.observable
+@dataclass(eq=False, repr=False)
+class SusOffer:
+    """The offer card on the home screen: shown after a login when the schedule says so."""
+
+    ctx: AppContext
+    nav: Navigator
+    schedule: SusSchedule | None = None  # when to offer the questionnaire (None: never)
+    shown: bool = False
+
+    def __repr__(self) -> str:
+        return f"SusOffer(shown={self.shown})"
+
+    def offer_if_due(self) -> None:
+        self.shown = offer_if_due(self.ctx, self.schedule)
+
+    def open(self) -> SusState:
+        """The questionnaire, from the card."""
+        self.shown = False
+        return self.nav.push(SusState(self.ctx, self.schedule))
+
+    def dismiss(self) -> None:
+        self.shown = False
+        dismiss_offer(self.ctx, self.schedule)
+
+    def session_completed(self) -> None:
+        """A usage session ended: one more towards the next offer."""
+        if self.schedule is not None:
+            self.schedule.session_completed()
+
+    def forget(self) -> None:
+        self.shown = False

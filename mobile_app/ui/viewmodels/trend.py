@@ -14,6 +14,8 @@ import flet as ft
 
 from mobile_app.domain.models import LabResult
 from mobile_app.domain.trend import TrendPoint, downsample, trend_points
+from mobile_app.ui.viewmodels.banner import BannerFacts
+from mobile_app.ui.viewmodels.pushed import PushedScreen
 
 CHART_POINTS = 240  # about one point per 1.5 px of a phone-width chart
 TABLE_PAGE = 50
@@ -21,12 +23,15 @@ TABLE_PAGE = 50
 
 @ft.observable
 @dataclass(eq=False, repr=False)
-class TrendState:
+class TrendState(PushedScreen):
+    TITLE = "trend.title"  # no USAGE_NAME: opening it logs trend_view
+
     patient_id: str
     patient_name: str
     name: str
     unit: str | None
     results: tuple[LabResult, ...] = ()  # oldest first, as LabPanel.history keeps them
+    banner: BannerFacts | None = None  # the patient's banner, as on the patient screen
     table_rows: int = TABLE_PAGE
     _points: list[TrendPoint] = field(default_factory=list)
     _drawn: list[TrendPoint] = field(default_factory=list)
@@ -85,7 +90,13 @@ class TrendState:
     def show_more(self) -> None:
         self.table_rows = min(len(self.results), self.table_rows + TABLE_PAGE)
 
+    @property
+    def about_a_patient(self) -> bool:
+        return True
+
     def forget(self) -> None:
+        self.patient_name = ""
+        self.banner = None
         self.results = ()
         self._points = []
         self._drawn = []

@@ -1,5 +1,6 @@
-"""Writing to the record: the outbox as the screens see it, the journal-note editor, own and ward
-notes. Every write goes through the outbox, so none is lost on bad Wi-Fi and none is sent twice.
+"""Writing to the record: the outbox as the screens see it, own and ward notes, and what every
+writing screen shares (input problems, usage events). Every write goes through the outbox, so none
+is lost on bad Wi-Fi and none is sent twice. The journal-note editor is in note_editor.py.
 """
 
 from __future__ import annotations
@@ -11,13 +12,10 @@ from dataclasses import dataclass, field
 import flet as ft
 
 from mobile_app.domain.models import NoteItem, PatientNoteKind
+from mobile_app.domain.recording import Payload
+from mobile_app.domain.roles import Action
 from mobile_app.domain.writing import (
-    NOTE_TEXT_LIMIT,
-    NOTE_TYPES,
     PATIENT_NOTE_LIMIT,
-    PROGRESS_NOTE,
-    NoteDraft,
-    NoteStatus,
     PatientNoteDraft,
     WriteDraft,
     input_problems,
@@ -25,10 +23,14 @@ from mobile_app.domain.writing import (
 from mobile_app.epj.errors import InputRejected
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ItemState, OutboxError, OutboxItem, Reason
+from mobile_app.ui import format as fmt
 from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms, guarded
+from mobile_app.ui.viewmodels.pushed import PushedScreen
 
 # The usage log's name for each kind of write.
-USAGE_NOTE_TYPES = {"note": "journal_note", "own-note": "own_note", "ward-note": "ward_note", "message": "message"}
+USAGE_NOTE_TYPES = {"note": "journal_note", "own-note": "own_note", "ward-note": "ward_note", "message": "message",
+                    "vital-signs": "vital_signs", "thrombosis-risk": "thrombosis_risk", "spo2-scale": "spo2_scale",
+                    "task-status": "task_status", "arrival": "arrival"}
 _DELIVERY = {ItemState.SENT: "direct", ItemState.FAILED: "failed"}  # anything else is queued
 
 
@@ -38,13 +40,14 @@ def log_created(ctx: AppContext, item: OutboxItem, started: float) -> None:
               delivery=_DELIVERY.get(item.state, "queued"), note_type=USAGE_NOTE_TYPES.get(item.kind, "journal_note"))
 
 
-async def submit_logged(ctx: AppContext, outbox: Outbox, draft: WriteDraft) -> tuple[OutboxItem | None, Problem | None]:
-    """Hand a new write to the outbox and log it; the problem when the outbox refused it."""
+async def submit_logged(ctx: AppContext, outbox: Outbox, draft: Payload,
+                        refused: str = "write.not_changeable") -> tuple[OutboxItem | None, Problem | None]:
+    """Hand a new write to the outbox and log it; the problem (``refused``) when the outbox refused it."""
     started = time.perf_counter()
     try:
         item = await outbox.submit(draft)
     except (InputRejected, OutboxError):
-        return None, Problem("write.not_changeable", retryable=False)
+        return None, Problem(refused, retryable=False)
     log_created(ctx, item, started)
     return item, None
 
@@ -78,21 +81,42 @@ def input_problem(draft: WriteDraft) -> Problem | None:
                    retryable=False)
 
 
+def too_long(field_name: str, text: str, limit: int) -> Problem | None:
+    """The refusal, with the count, for text over its limit (shown while typing; nothing is cut)."""
+    if len(text) <= limit:
+        return None
+    return Problem(f"write.{field_name}.too_long", {"limit": limit, "length": len(text)}, retryable=False)
+
+
+def after_typing(problem: Problem | None, field_name: str, text: str, limit: int) -> Problem | None:
+    """The problem to show once the field's text changed: the refusal with its count over the
+    limit; else the earlier problem, unless it was about this field."""
+    refusal = too_long(field_name, text, limit)
+    if refusal is not None:
+        return refusal
+    return None if problem is not None and problem.key.startswith(f"write.{field_name}") else problem
+
+
 def item_problem(item: OutboxItem) -> Problem | None:
     """Why an item has not been sent (yet), for its row in the outbox."""
     error = item.last_error
     if item.state is ItemState.SENT or error is None:
         return None
     if error.reason is Reason.CONFLICT:
-        when = error.changed_at.astimezone().strftime("%H:%M") if error.changed_at else ""
-        return Problem("write.reason.conflict", {"name": error.changed_by or "?", "time": when})
+        when = fmt.clock(error.changed_at)
+        if not error.changed_by:  # the EPJ did not say who: say so plainly
+            return Problem("write.reason.conflict_someone", {"time": when})
+        return Problem("write.reason.conflict", {"name": error.changed_by, "time": when})
     return Problem(f"write.reason.{error.reason}", {"status": error.status or "", "detail": error.detail})
 
 
 @ft.observable
-@dataclass(eq=False)
-class OutboxState:
+@dataclass(eq=False, repr=False)
+class OutboxState(PushedScreen):
     """A live copy of the author's outbox items for the screens (newest first)."""
+
+    TITLE = "outbox.title"
+    USAGE_NAME = "outbox"
 
     outbox: Outbox
     items: list[OutboxItem] = field(default_factory=list)
@@ -104,6 +128,9 @@ class OutboxState:
 
     def _changed(self, items: list[OutboxItem]) -> None:
         self.items = list(items)
+
+    def forget(self) -> None:
+        self.items = []  # the outbox forgets the author's items too, and says so
 
     @property
     def persistent(self) -> bool:
@@ -133,74 +160,6 @@ class OutboxState:
 
 @ft.observable
 @dataclass(eq=False)
-class NoteEditorState:
-    """A journal note being written: type, title, text; saved as a draft or signed and sent."""
-
-    ctx: AppContext
-    outbox: Outbox
-    patient_id: str
-    patient_name: str
-    encounter_id: str | None = None
-    note_type: str = PROGRESS_NOTE
-    title: str = ""
-    text: str = ""
-    problem: Problem | None = None
-    saved: OutboxItem | None = None  # the outbox item after the last save
-    client_id: str | None = None  # kept across saves: the same note is updated, never duplicated
-    busy: bool = False
-
-    @property
-    def note_types(self) -> dict[str, str]:
-        return NOTE_TYPES
-
-    @property
-    def limit(self) -> int:
-        return NOTE_TEXT_LIMIT
-
-    def set_text(self, text: str) -> None:
-        self.text = text
-        if self.problem is not None and self.problem.key.startswith("write.text"):
-            self.problem = None
-
-    def _draft(self, status: NoteStatus) -> NoteDraft:
-        user = self.ctx.session.user
-        assert user is not None
-        draft = NoteDraft(patient_id=self.patient_id, encounter_id=self.encounter_id, note_type=self.note_type,
-                          title=self.title, text=self.text, status=status, author_id=user.practitioner_id,
-                          author_name=user.name)
-        return draft.model_copy(update={"client_id": self.client_id}) if self.client_id else draft
-
-    async def save(self, sign: bool) -> OutboxItem | None:
-        """Save as a draft or sign and send; the outbox keeps it if the network is away."""
-        if self.busy:
-            return None
-        draft = self._draft(NoteStatus.FINAL if sign else NoteStatus.DRAFT)
-        self.problem = input_problem(draft)
-        if self.problem is not None:
-            return None
-        self.busy = True
-        started = time.perf_counter()
-        try:
-            if self.saved is not None and self.saved.pending:
-                item = await self.outbox.edit(self.saved.id, draft)
-            else:
-                item = await self.outbox.submit(draft)
-        except InputRejected:
-            self.problem = input_problem(draft) or Problem("write.text.empty", retryable=False)
-            return None
-        except OutboxError:
-            self.problem = Problem("write.not_changeable", retryable=False)
-            return None
-        finally:
-            self.busy = False
-        log_created(self.ctx, item, started)
-        self.client_id = item.id
-        self.saved = item
-        return item
-
-
-@ft.observable
-@dataclass(eq=False)
 class PatientNotesState:
     """The own note and the ward note of one patient, and editing them (with version checks)."""
 
@@ -209,6 +168,7 @@ class PatientNotesState:
     patient_id: str
     own: NoteItem | None = None
     ward: NoteItem | None = None
+    patient_name: str = ""  # shown with a waiting save in the outbox
     editing: PatientNoteKind | None = None
     text: str = ""
     problem: Problem | None = None
@@ -218,7 +178,17 @@ class PatientNotesState:
     def limit(self) -> int:
         return PATIENT_NOTE_LIMIT
 
+    def set_text(self, text: str) -> None:
+        """Keep the text as typed or pasted; over the limit the refusal and the count show at once."""
+        self.text = text
+        self.problem = after_typing(self.problem, "text", text, self.limit)
+
+    def may_edit(self, kind: PatientNoteKind) -> bool:
+        return self.ctx.may(Action.EDIT_OWN_NOTE if kind == "own-note" else Action.EDIT_WARD_NOTE)
+
     def start(self, kind: PatientNoteKind) -> None:
+        if not self.may_edit(kind):
+            return
         note = self.own if kind == "own-note" else self.ward
         self.editing = kind
         self.text = note.text if note else ""
@@ -231,11 +201,12 @@ class PatientNotesState:
     async def save(self) -> bool:
         kind = self.editing
         user = self.ctx.session.user
-        if kind is None or user is None:
+        if kind is None or user is None or not self.may_edit(kind):
             return False
         note = self.own if kind == "own-note" else self.ward
         draft = PatientNoteDraft(kind=kind, patient_id=self.patient_id, text=self.text, author_id=user.practitioner_id,
-                                 version=note.version if note else None, note_id=note.id if note else None)
+                                 version=note.version if note else None, note_id=note.id if note else None,
+                                 patient_name=self.patient_name or None, author_name=user.name or None)
         self.problem = input_problem(draft)
         if self.problem is not None:
             return False

@@ -1,0 +1,1 @@
+"""Tests for the synthetic hospital the mock EPJ is seeded with."""
