@@ -43,6 +43,8 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 BROWSER_FIXTURES = frozenset({"playwright_instance", "browser", "page", "app_server", "own_server", "phone"})
+# How many times a failed browser test runs again before the run fails (see pytest_collection_modifyitems).
+E2E_RERUNS = 1
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,6 +56,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         uses_browser = BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
         if uses_browser and item.get_closest_marker("e2e") is None:
             raise pytest.UsageError(f"{item.nodeid} uses {sorted(uses_browser)} but is not marked e2e")
+        if item.get_closest_marker("e2e") is not None and item.get_closest_marker("flaky") is None:
+            # A browser test that fails is run once more (pytest-rerunfailures), and the summary
+            # lists it as RERUN: on a shared two-core machine a round trip to Python through Flutter
+            # can stall for seconds. A test that fails twice fails the run.
+            item.add_marker(pytest.mark.flaky(reruns=E2E_RERUNS, reruns_delay=2))
 
     def order(item: pytest.Item) -> tuple[bool, bool]:
         e2e = item.get_closest_marker("e2e")

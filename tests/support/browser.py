@@ -324,7 +324,7 @@ def type_then_enter(page: Page, text: str, next_field: str | None) -> None:
     page.keyboard.press("Enter")
     if next_field is None:
         return
-    for _ in range(50):
+    for _ in range(200):  # 10 s: on a busy two-core machine the round trip has taken over 2.5 s
         if next_field in focused_label(page).splitlines():
             return
         page.wait_for_timeout(50)

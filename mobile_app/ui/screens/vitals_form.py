@@ -153,7 +153,7 @@ class _RowActions:
             which would leave a control not yet patched in), then the value is kept if it changed."""
             app.touch()
             following = form.next_field(field)
-            for _ in range(5):
+            for _ in range(25):  # a render patches the new control in within a round trip; 0.5 s at most
                 target: ft.TextField | None = self.refs[following].current if following is not None else None
                 if target is None:
                     break
