@@ -10,7 +10,7 @@ costs one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote, urlencode
 
@@ -104,6 +104,9 @@ class EpjClient:
             self.practitioner_id = None
         elif practitioner_id is not None:
             self.practitioner_id = practitioner_id
+
+    def keep_fresh(self, renew: Callable[[], Awaitable[None]] | None) -> None:
+        self.transport.renew = renew
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -7,7 +7,7 @@ Every method raises the exceptions of errors.py, as the client documents.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -67,6 +67,11 @@ class Epj(Protocol):
 
     def set_token(self, token: str | None, practitioner_id: str | None = None) -> None:
         """The session's token and whose it is (the app checks privacy rules itself with it)."""
+        ...
+
+    def keep_fresh(self, renew: Callable[[], Awaitable[None]] | None) -> None:
+        """Call ``renew`` before each request that carries the token (it refreshes the token when
+        it is about to end); None stops it."""
         ...
 
     # --- session

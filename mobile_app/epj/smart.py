@@ -44,7 +44,7 @@ from mobile_app.epj.errors import (
 from mobile_app.epj.transport import timeouts
 
 CLIENT_ID = "visitt"
-DEFAULT_SCOPE = "openid fhirUser offline_access user/*.cruds"
+DEFAULT_SCOPE = "openid fhirUser profile offline_access user/*.cruds"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 BREAK_GLASS_PURPOSE = "http://terminology.hl7.org/CodeSystem/v3-ActReason|BTG"
@@ -102,6 +102,8 @@ class Tokens:
     practitioner_id: str | None = None
     fhir_user: str | None = None  # the claim as the server wrote it (an absolute URL)
     patient: str | None = None
+    name: str | None = None  # the id_token's ``name`` and ``preferred_username`` (scope ``profile``)
+    username: str | None = None
 
     def expires_within(self, seconds: float, now: float) -> bool:
         return self.expires_at - now <= seconds
@@ -109,6 +111,10 @@ class Tokens:
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -251,7 +257,8 @@ class SmartClient:
                 raise IdTokenInvalid("The EPJ sent no id_token: who logged in cannot be trusted")
             claims = await self.verify_id_token(tokens.id_token, pending.nonce)
             fhir_user = claims.get("fhirUser")
-            tokens = replace(tokens, fhir_user=fhir_user, practitioner_id=self.practitioner_of(fhir_user))
+            tokens = replace(tokens, fhir_user=fhir_user, practitioner_id=self.practitioner_of(fhir_user),
+                             name=_text(claims.get("name")), username=_text(claims.get("preferred_username")))
         return tokens
 
     def _tokens(self, body: dict[str, Any], asked_scope: str) -> Tokens:
@@ -336,7 +343,8 @@ class SmartClient:
             raise LoginRefused(detail, status, error=body.get("error"))
         fresh = self._tokens(body, tokens.scope)
         return replace(fresh, refresh_token=fresh.refresh_token or tokens.refresh_token,
-                       id_token=tokens.id_token, practitioner_id=tokens.practitioner_id, fhir_user=tokens.fhir_user)
+                       id_token=tokens.id_token, practitioner_id=tokens.practitioner_id, fhir_user=tokens.fhir_user,
+                       name=tokens.name, username=tokens.username)
 
     async def fresh(self, tokens: Tokens, margin: float = REFRESH_MARGIN) -> Tokens:
         """``tokens`` as they are while the access token has more than ``margin`` seconds left,

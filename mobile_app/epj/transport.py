@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -98,6 +98,9 @@ class FhirTransport:
         self.server_url = self.base_url.removesuffix("/fhir")
         self.round_trips = 0  # every request tried, answered or not
         self.token: str | None = None
+        # Called before every request that carries the token: renews it when it is about to end
+        # (the session's refresh by the SMART client); None: the token is sent as it is.
+        self.renew: Callable[[], Awaitable[None]] | None = None
         self._http = httpx.AsyncClient(timeout=timeouts(timeout), limits=KEEPALIVE,
                                        headers={"Accept": FHIR_JSON}, transport=http_transport)
 
@@ -117,6 +120,8 @@ class FhirTransport:
         if any(is_personal(name) for name, _ in in_url):
             raise PersonalDataInUrl("A person's name or identifier may not go in a URL: POST a _search")
         sent = dict(headers or {})
+        if self.renew is not None and self.token and not login:
+            await self.renew()
         if self.token and not login:
             sent["Authorization"] = f"Bearer {self.token}"
         content = None

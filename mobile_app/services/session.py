@@ -32,8 +32,11 @@ from typing import NoReturn
 import keyring.errors
 
 from mobile_app.domain.models import Role
-from mobile_app.epj.errors import AuthError, EpjError, WrongCredentials
+from mobile_app.domain.session_pin import pin_problem
+from mobile_app.epj.errors import AuthError, EpjError, InputRejected, LoginRefused, Unavailable, WrongCredentials
 from mobile_app.epj.protocol import Epj, LoginResult
+from mobile_app.epj.smart import REFRESH_MARGIN, SmartClient, Tokens
+from mobile_app.services.browser_login import SignedIn
 from mobile_app.services.token_store import MemoryTokenStore, StoredSession, TokenStore
 
 log = logging.getLogger(__name__)
@@ -101,6 +104,10 @@ class Session:
         self.failed_unlocks = 0  # wrong PINs on the lock screen since the last good one
         self._unlocking = asyncio.Lock()  # one PIN check at a time: counted, checked, then the next
         self._on_clear: list[Callable[[], None]] = []
+        # A login made in the EPJ's login page (begin): its SMART client and current tokens.
+        self._smart: SmartClient | None = None
+        self._tokens: Tokens | None = None
+        self._renewing = asyncio.Lock()  # one refresh at a time: the refresh token rotates
 
     # ------------------------------------------------------------ lifecycle
 
@@ -113,6 +120,53 @@ class Session:
         result = await self._with_role(await self.client.login(username.strip(), pin))
         self._start(username.strip().lower(), pin, result)
         return self.user  # type: ignore[return-value]
+
+    async def begin(self, signed_in: SignedIn, session_pin: str) -> User:
+        """Start the session of a login made in the EPJ's login page (browser_login.py), with the
+        PIN the user picked for unlocking this phone (InputRejected when it will not do). Who it
+        is comes from the checked id_token, the role from FHIR; from here on the access token is
+        refreshed before it ends, and logging out revokes the login."""
+        tokens = signed_in.tokens
+        problem = pin_problem(session_pin)
+        if problem is not None:
+            raise InputRejected("The session PIN will not do", field="session_pin", reason=str(problem))
+        if tokens.practitioner_id is None:
+            raise LoginRefused("The login names no clinician (no fhirUser)")
+        if self.phase is not Phase.LOGGED_OUT:
+            await self.logout()
+        self._smart, self._tokens = signed_in.smart, tokens
+        found = LoginResult(tokens.access_token, tokens.practitioner_id, tokens.name or tokens.username or "",
+                            Role.OTHER, datetime.fromtimestamp(tokens.expires_at, UTC))
+        result = await self._with_role(found)
+        self._start((tokens.username or tokens.practitioner_id).lower(), session_pin, result)
+        self.client.keep_fresh(self._renew)
+        return self.user  # type: ignore[return-value]
+
+    async def _renew(self) -> None:
+        """Before a request: refresh the access token when it ends within REFRESH_MARGIN seconds.
+        SessionExpired when the login can no longer be renewed; while the server cannot be reached,
+        the old token is used as long as it lasts."""
+        smart, tokens = self._smart, self._tokens
+        if smart is None or tokens is None or not tokens.expires_within(REFRESH_MARGIN, smart.clock()):
+            return
+        async with self._renewing:
+            if self._tokens is not tokens:  # renewed by another request meanwhile
+                return
+            try:
+                fresh = await smart.fresh(tokens)
+            except Unavailable:
+                if tokens.expires_within(0, smart.clock()):
+                    raise
+                return
+            if fresh is tokens or self._smart is not smart:  # logged out meanwhile
+                return
+            self._tokens = fresh
+            self.client.set_token(fresh.access_token)
+            stored = self._stored_session()
+            if stored is not None:
+                expires = datetime.fromtimestamp(fresh.expires_at, UTC).isoformat()
+                with contextlib.suppress(keyring.errors.KeyringError):
+                    self.token_store.save(replace(stored, token=fresh.access_token, expires_at=expires))
 
     async def _with_role(self, result: LoginResult) -> LoginResult:
         """The login with the role the EPJ gives the user (their PractitionerRole.code): what the app
@@ -240,14 +294,22 @@ class Session:
 
     async def logout(self) -> None:
         """Forget everything: token (here and on the server), PIN hash and patient data."""
-        if self.phase is not Phase.LOGGED_OUT:
-            with contextlib.suppress(EpjError):  # the token is dropped here whatever the server says
+        smart, tokens = self._smart, self._tokens
+        if smart is not None and tokens is not None:
+            with contextlib.suppress(EpjError):  # the tokens are dropped here whatever the server says
+                await smart.revoke(tokens)
+        elif self.phase is not Phase.LOGGED_OUT:
+            with contextlib.suppress(EpjError):
                 await self.client.logout()
         self.expire()
+        if smart is not None:
+            await smart.aclose()
 
     def expire(self) -> None:
         """End the session without asking the server (e.g. after a 401)."""
         self.client.set_token(None)
+        self.client.keep_fresh(None)
+        self._smart, self._tokens = None, None
         self.token_store.clear()
         self.user = None
         self.phase = Phase.LOGGED_OUT

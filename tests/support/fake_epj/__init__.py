@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,7 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
 
     def __init__(self) -> None:
         self.token: str | None = None
+        self.renew: Callable[[], Awaitable[None]] | None = None
         self.calls: list[tuple[str, Any]] = []
         self.fail: EpjError | None = None  # raised by the next data call
         self.delays: dict[str, float] = {}
@@ -79,6 +80,9 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
 
     def set_token(self, token: str | None, practitioner_id: str | None = None) -> None:
         self.token = token
+
+    def keep_fresh(self, renew: Callable[[], Awaitable[None]] | None) -> None:
+        self.renew = renew
 
     async def _call(self, name: str, arg: Any) -> None:
         self.calls.append((name, arg))
