@@ -15,7 +15,8 @@ def test_a_pin_that_is_hard_to_guess_will_do(pin: str) -> None:
 
 @pytest.mark.parametrize(("pin", "problem"), [
     ("", PinProblem.TOO_SHORT), ("258", PinProblem.TOO_SHORT), ("258013579", PinProblem.TOO_LONG),
-    ("25a0", PinProblem.NOT_DIGITS), ("2 58", PinProblem.NOT_DIGITS), ("\uff12\uff15\uff18\uff10", PinProblem.NOT_DIGITS),
+    ("25a0", PinProblem.NOT_DIGITS), ("2 58", PinProblem.NOT_DIGITS),
+    ("\uff12\uff15\uff18\uff10", PinProblem.NOT_DIGITS),
     ("٢٥٨٠", PinProblem.NOT_DIGITS), ("0000", PinProblem.GUESSABLE), ("777777", PinProblem.GUESSABLE),
     ("1234", PinProblem.GUESSABLE), ("3456789", PinProblem.GUESSABLE), ("4321", PinProblem.GUESSABLE),
 ])
