@@ -43,6 +43,7 @@ from mobile_app.domain.ward_list import WardListPrefs
 from mobile_app.domain.worklists import Appointment, ArrivalDraft, BookOwner, TaskStatusDraft, WorkTask
 from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft
 from mobile_app.epj import (
+    capabilities,
     clinical,
     fhir,
     following,
@@ -58,6 +59,7 @@ from mobile_app.epj import (
     write_mapping,
     writes,
 )
+from mobile_app.epj.capabilities import ServerSupport
 from mobile_app.epj.errors import AccessDenied, BadResponse, BreakGlassUnavailable, Conflict, EpjError
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.protocol import LoginResult
@@ -142,6 +144,12 @@ class EpjClient:
             pass
         finally:
             self.set_token(None)
+
+    async def server_support(self) -> ServerSupport:
+        """What the server's CapabilityStatement lets the app do (capabilities.py)."""
+        response = await self.transport.request("GET", f"{self.base_url}/metadata")
+        with readable("CapabilityStatement"):
+            return capabilities.support_from(self.transport.body(response))
 
     async def my_role(self, practitioner_id: str) -> Role | None:
         """The user's role from their PractitionerRoles (``PractitionerRole?practitioner=``), the

@@ -38,6 +38,7 @@ from mobile_app.domain.recording import Spo2ScaleDraft, ThrombosisRiskDraft, Vit
 from mobile_app.domain.ward_list import WardListPrefs
 from mobile_app.domain.worklists import Appointment, ArrivalDraft, BookOwner, TaskStatusDraft, WorkTask
 from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft
+from mobile_app.epj.capabilities import ServerSupport
 from mobile_app.epj.recordings import RecordedVitals, VitalHistory
 from mobile_app.epj.ward_markers import WardMarkers
 from mobile_app.epj.write_mapping import OwnAndWardNotes
@@ -78,6 +79,10 @@ class Epj(Protocol):
     async def login(self, username: str, pin: str) -> LoginResult: ...
 
     async def logout(self) -> None: ...
+
+    async def server_support(self) -> ServerSupport:
+        """What the server's CapabilityStatement lets the app do; the actions it cannot are turned off."""
+        ...
 
     async def my_role(self, practitioner_id: str) -> Role | None:
         """The user's role from the EPJ's PractitionerRole (None: no role the app knows)."""

@@ -33,6 +33,7 @@ import keyring.errors
 
 from mobile_app.domain.models import Role
 from mobile_app.domain.session_pin import pin_problem
+from mobile_app.epj.capabilities import EVERYTHING, ServerSupport
 from mobile_app.epj.errors import AuthError, EpjError, InputRejected, LoginRefused, Unavailable, WrongCredentials
 from mobile_app.epj.protocol import Epj, LoginResult
 from mobile_app.epj.smart import REFRESH_MARGIN, SmartClient, Tokens
@@ -108,6 +109,8 @@ class Session:
         self._smart: SmartClient | None = None
         self._tokens: Tokens | None = None
         self._renewing = asyncio.Lock()  # one refresh at a time: the refresh token rotates
+        # What the server's CapabilityStatement lets the app do, read at each login.
+        self.support: ServerSupport = EVERYTHING
 
     # ------------------------------------------------------------ lifecycle
 
@@ -119,7 +122,18 @@ class Session:
         """Log in; raises an EpjError subclass (WrongCredentials, AccountLocked, Offline, ...)."""
         result = await self._with_role(await self.client.login(username.strip(), pin))
         self._start(username.strip().lower(), pin, result)
+        self.support = await self._server_support()
         return self.user  # type: ignore[return-value]
+
+    async def _server_support(self) -> ServerSupport:
+        """What the server can do; when its CapabilityStatement cannot be read, nothing is turned
+        off (the server still refuses what it cannot do)."""
+        try:
+            return await self.client.server_support()
+        except EpjError as error:
+            log.warning("The EPJ's CapabilityStatement could not be read (%s); nothing is turned off",
+                        type(error).__name__)
+            return EVERYTHING
 
     async def begin(self, signed_in: SignedIn, session_pin: str) -> User:
         """Start the session of a login made in the EPJ's login page (browser_login.py), with the
@@ -140,6 +154,7 @@ class Session:
         result = await self._with_role(found)
         self._start((tokens.username or tokens.practitioner_id).lower(), session_pin, result)
         self.client.keep_fresh(self._renew)
+        self.support = await self._server_support()
         return self.user  # type: ignore[return-value]
 
     async def _renew(self) -> None:
@@ -310,6 +325,7 @@ class Session:
         self.client.set_token(None)
         self.client.keep_fresh(None)
         self._smart, self._tokens = None, None
+        self.support = EVERYTHING
         self.token_store.clear()
         self.user = None
         self.phase = Phase.LOGGED_OUT

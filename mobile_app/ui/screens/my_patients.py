@@ -45,6 +45,14 @@ def MyPatientsScreen(app: AppState, my: MyPatientsState, t: Messages) -> ft.Cont
         app.touch()
         app.sus.dismiss()
 
+    turned_off = app.ctx.turned_off()
+    if turned_off:  # the EPJ's server cannot do some of what the user's role is offered: say so once, here
+        actions = ", ".join(t(f"action.{action.value}") for action in turned_off)
+        body.insert(0, ft.Container(
+            padding=ft.Padding.symmetric(horizontal=16, vertical=8),
+            content=ft.Row(spacing=8, vertical_alignment=ft.CrossAxisAlignment.START, controls=[
+                ft.Icon(ft.Icons.INFO_OUTLINE, color=ft.Colors.PRIMARY, size=20),
+                ft.Text(t("my.turned_off", actions=actions), size=14, expand=True)])))
     if app.sus.shown:  # the evaluators' questionnaire, easy to say no to
         body.insert(0, sus_offer_card(t, answer_sus, dismiss_sus))
     if my.fetched_at is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -85,9 +85,19 @@ class AppContext:
 
     @property
     def permissions(self) -> Permissions:
-        """What the logged-in user's role may do (nothing clinical when no one is logged in)."""
+        """What the logged-in user's role may do (nothing clinical when no one is logged in), less
+        what the EPJ's server cannot do (its CapabilityStatement)."""
         user = self.session.user
-        return permissions(user.role if user is not None else Role.OTHER)
+        offered = permissions(user.role if user is not None else Role.OTHER)
+        support = self.session.support
+        if not support.missing:
+            return offered
+        return replace(offered, actions=frozenset(a for a in offered.actions if support.allows(a)))
+
+    def turned_off(self) -> list[Action]:
+        """The actions the user's role offers that this EPJ's server turns off (said on My patients)."""
+        user = self.session.user
+        return self.session.support.turned_off(permissions(user.role if user is not None else Role.OTHER).actions)
 
     def may(self, action: Action) -> bool:
         return self.permissions.may(action)

@@ -18,6 +18,7 @@ from mobile_app.domain.models import (
     WardBed,
 )
 from mobile_app.domain.ward_list import WardListPrefs
+from mobile_app.epj.capabilities import EVERYTHING, ServerSupport
 from mobile_app.epj.errors import AccessDenied, BreakGlassUnavailable, EpjError, WrongCredentials
 from mobile_app.epj.protocol import LoginResult
 from mobile_app.epj.ward_markers import WardMarkers
@@ -41,6 +42,7 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
     def __init__(self) -> None:
         self.token: str | None = None
         self.renew: Callable[[], Awaitable[None]] | None = None
+        self.support = EVERYTHING
         self.calls: list[tuple[str, Any]] = []
         self.fail: EpjError | None = None  # raised by the next data call
         self.delays: dict[str, float] = {}
@@ -103,6 +105,11 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
 
     async def logout(self) -> None:
         await self._call("logout", None)
+
+    async def server_support(self) -> ServerSupport:
+        """``support``: what the fake server's CapabilityStatement allows (everything unless set)."""
+        await self._call("server_support", None)
+        return self.support
 
     async def my_role(self, practitioner_id: str) -> Role | None:
         """The role the EPJ's PractitionerRole gives (``role``; the login answer says doctor)."""
