@@ -74,6 +74,7 @@ async def test_no_request_of_the_whole_client_carries_a_person_number_gsrn_or_na
                 return None
 
         await run("my_role", lambda: client.my_role(me))
+        await run("server_support", lambda: client.server_support())
         await run("my_wards", lambda: client.my_wards(me))
         found = await run("search_patients_by_identifier", lambda: client.search_patients_by_identifier(fnr))
         assert found and found[0].id == in_care  # the search did happen, with the number in its body

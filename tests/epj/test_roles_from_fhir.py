@@ -58,6 +58,7 @@ def _login_answer(role: str) -> httpx.Response:
 async def test_the_session_takes_the_role_from_fhir_over_the_login_answer(api: respx.MockRouter) -> None:
     api.post(f"{SERVER}/auth/token").mock(return_value=_login_answer("doctor"))
     api.get(f"{BASE}/PractitionerRole").mock(return_value=answer(200, searchset(practitioner_role(SP))))
+    api.get(f"{BASE}/metadata").respond(404)  # no CapabilityStatement: nothing turned off
     session = Session(EpjClient(BASE), MemoryTokenStore())
     user = await session.login("spl1", "1234")
     assert user.role is Role.NURSE
@@ -70,6 +71,7 @@ async def test_the_session_takes_the_role_from_fhir_over_the_login_answer(api: r
 async def test_the_login_answer_is_only_a_fallback(api: respx.MockRouter, fhir_answer: httpx.Response) -> None:
     api.post(f"{SERVER}/auth/token").mock(return_value=_login_answer("nurse"))
     api.get(f"{BASE}/PractitionerRole").mock(return_value=fhir_answer)
+    api.get(f"{BASE}/metadata").respond(404)  # no CapabilityStatement: nothing turned off
     session = Session(EpjClient(BASE), MemoryTokenStore())
     assert (await session.login("spl1", "1234")).role is Role.NURSE
 
