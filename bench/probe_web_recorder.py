@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
+from flet_web_script import CHROMIUM, CHROMIUM_ARGS, open_page, served
 
 RATES = (8_000, 16_000, 22_050, 24_000, 44_100, 48_000)
 
@@ -68,49 +64,23 @@ TRACK = """async () => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def record(folder: Path, wav: Path, seconds: float) -> tuple[list[dict[str, float]], bytes, dict[str, object]]:
     from playwright.sync_api import sync_playwright
 
     (folder / "app.py").write_text(APP)
-    port, log, raw = free_port(), folder / "log.jsonl", folder / "raw.pcm"
-    env = {**os.environ, "FLET_FORCE_WEB_SERVER": "1", "FLET_WEB_NO_CDN": "1"}
-    app = subprocess.Popen([sys.executable, str(folder / "app.py"), str(port), str(log), str(raw)], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}"])
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.route("**/*rive*", lambda route: route.abort())
-            page.goto(url)
-            page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
-            page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-            page.context.grant_permissions(["microphone"], origin=url.rstrip("/"))
-            track: dict[str, object] = page.evaluate(TRACK)
-            page.get_by_role("button", name="Start").click(timeout=20_000)
-            page.wait_for_timeout(seconds * 1000)
-            page.get_by_role("button", name="Stop").click()
-            page.wait_for_timeout(1500)
-            browser.close()
-    finally:
-        app.terminate()
-        app.wait(10)
+    log, raw = folder / "log.jsonl", folder / "raw.pcm"
+    with served(folder / "app.py", str(log), str(raw)) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            *CHROMIUM_ARGS, "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}"])
+        page = open_page(browser, url)
+        page.context.grant_permissions(["microphone"], origin=url.rstrip("/"))
+        track: dict[str, object] = page.evaluate(TRACK)
+        page.get_by_role("button", name="Start").click(timeout=20_000)
+        page.wait_for_timeout(seconds * 1000)
+        page.get_by_role("button", name="Stop").click()
+        page.wait_for_timeout(1500)
+        browser.close()
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     return rows, raw.read_bytes(), track
 
