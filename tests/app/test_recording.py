@@ -24,6 +24,7 @@ from mobile_app.ui.messages import Messages
 from mobile_app.ui.screen_views import view_for
 from mobile_app.ui.screens.my_patients import MyPatientsScreen
 from mobile_app.ui.screens.patient import PatientScreen
+from mobile_app.ui.screens.vitals_form import text_to_show
 from mobile_app.ui.screens.ward import WardScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
@@ -312,3 +313,29 @@ async def test_the_form_keeps_the_short_banner_while_values_are_typed(writer: Ap
     enter(form, EMERGENCY)
     assert [text for text in shown(writer, form) if "Kari Nordmann" in text or "048350" in text] == \
         [text for text in before if "Kari Nordmann" in text or "048350" in text]
+
+
+@pytest.mark.parametrize(("typed", "on_page", "app_changes", "sent", "expected"), [
+    ("7", "70", 0, 0, "70"),  # a render that ran before the last keystroke's handler: the page's text stays
+    ("70", "70", 0, 0, "70"),
+    ("", None, 0, 0, ""),  # no control yet: the form's text
+    ("71", "70", 1, 0, "71"),  # a stepper changed it: the form's text goes to the page
+    ("71", "71", 1, 1, "71"),
+])
+def test_a_typed_text_is_never_sent_back_to_its_field(typed: str, on_page: str | None, app_changes: int, sent: int,
+                                                       expected: str) -> None:
+    assert text_to_show(typed, on_page, app_changes, sent) == expected
+
+
+async def test_the_app_counts_its_own_changes_of_a_field(writer: AppState) -> None:
+    _, form = await form_for(writer)
+    form.set_text(VitalField.PULSE, "70")  # typed: not the app's
+    assert form.app_changes.get(VitalField.PULSE, 0) == 0
+    form.step(VitalField.PULSE, 1)
+    assert form.text(VitalField.PULSE) == "71" and form.app_changes[VitalField.PULSE] == 1
+    form.set_oxygen(True)
+    form.set_text(VitalField.OXYGEN_FLOW, "2")
+    form.set_oxygen(False)
+    assert form.text(VitalField.OXYGEN_FLOW) == "" and form.app_changes[VitalField.OXYGEN_FLOW] == 1
+    form.forget()
+    assert form.app_changes[VitalField.PULSE] == 2

@@ -105,7 +105,20 @@ class _RowView:
     increase: str
 
 
-def _row_view(t: Messages, form: VitalsFormState, field: VitalField) -> _RowView:
+def text_to_show(typed: str, on_page: str | None, app_changes: int, sent_changes: int) -> str:
+    """The text a field's control is rendered with. What the user typed is already on the page,
+    and the page's own value (``on_page``, kept up to date by Flet before each change event) is
+    rendered back unchanged, so no patch goes out for it: a render that ran before the handler of
+    the latest keystroke would otherwise send an older text (``typed``) to the page, which resets
+    the field's text and, in Flutter's web engine, can pull the focus back to that field. Only
+    after the app itself changed the text (``app_changes`` above the ``sent_changes`` already
+    rendered), or before the control exists, is the form's text sent."""
+    if on_page is None or app_changes != sent_changes:
+        return typed
+    return on_page
+
+
+def _row_view(t: Messages, form: VitalsFormState, field: VitalField, text: str) -> _RowView:
     name = t(f"vitals.field.{field.value}")
     limits = LIMITS[field]
     previous = form.previous_of(field)
@@ -116,7 +129,7 @@ def _row_view(t: Messages, form: VitalsFormState, field: VitalField) -> _RowView
     if message is not None and not checked.refused and checked.value is not None:
         confirm_label = t("vitals.confirm", value=shown(field, checked.value), unit=limits.unit)
     return _RowView(
-        field=field, name=name, unit=limits.unit, text=form.text(field),
+        field=field, name=name, unit=limits.unit, text=text,
         previous=(t("vitals.previous", value=f"{shown(field, previous)} {limits.unit}") if previous is not None
                   else t("vitals.previous_none")),
         points=points,
@@ -238,8 +251,16 @@ def VitalsFormScreen(app: AppState, form: VitalsFormState, t: Messages) -> ft.Co
     ft.use_dialog(_discard_dialog(app, form, t))
     actions = ft.use_memo(lambda: _RowActions(app, form, refs.current or _field_refs()), [app, form])
 
+    sent: ft.MutableRef[dict[VitalField, int]] = ft.use_ref(dict)  # the app's changes already rendered
+
     def number_row(field: VitalField) -> ft.Control:
-        return _field_row(_row_view(t, form, field), actions, t)
+        control = (refs.current or {}).get(field)
+        live = control.current if control is not None else None
+        changes, rendered = form.app_changes.get(field, 0), (sent.current or {}).get(field, 0)
+        text = text_to_show(form.text(field), live.value if live is not None else None, changes, rendered)
+        if sent.current is not None:
+            sent.current[field] = changes
+        return _field_row(_row_view(t, form, field, text), actions, t)
 
     async def air() -> None:
         app.touch()

@@ -102,9 +102,14 @@ class VitalsFormState(PushedScreen):
     scale_item: OutboxItem | None = None  # the last scale choice sent
     busy: bool = False
     confirm_discard: bool = False  # Back was pressed with values typed: the user is asked
+    # How many times the app (not the user's typing) has changed each field's text: a stepper, the
+    # oxygen switch, forgetting the form. The screen sends a field's text to the page only after
+    # such a change; what the user types is never sent back (see screens/vitals_form.py).
+    app_changes: dict[VitalField, int] = field(default_factory=dict)
     _leaving: bool = field(default=False, init=False)
 
     def forget(self) -> None:
+        self._changed_by_app(*self.texts)
         self.texts = {}
         self.patient_name = ""
         self.banner = None
@@ -220,15 +225,20 @@ class VitalsFormState(PushedScreen):
         if self.problem is not None and not self.blocking and not self.set_problems:
             self.problem = None
 
+    def _changed_by_app(self, *fields: VitalField) -> None:
+        self.app_changes = {**self.app_changes, **{f: self.app_changes.get(f, 0) + 1 for f in fields}}
+
     def step(self, field_: VitalField, direction: int) -> None:
         """A stepper tap: one step up or down from the value typed, or the previous value to start from."""
         self.set_text(field_, stepped(field_, self.text(field_), direction, self.previous_of(field_)))
+        self._changed_by_app(field_)
 
     def set_oxygen(self, on_oxygen: bool) -> None:
         self.on_oxygen = on_oxygen
         if not on_oxygen:
             self.device = None
             self.set_text(VitalField.OXYGEN_FLOW, "")
+            self._changed_by_app(VitalField.OXYGEN_FLOW)
 
     def set_device(self, device: OxygenDevice | None) -> None:
         self.device = device
