@@ -34,7 +34,20 @@ from mobile_app.epj.client import EpjClient
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.faults import FaultSettings
 from mock_epj.store import Store
-from tests.support.browser import CHROMIUM, LAUNCH_ARGS, PHONE, fnr, focus, showing, start_app, ward_patients
+from tests.support.browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    PHONE,
+    SESSION_PIN,
+    fnr,
+    focus,
+    login_button,
+    open_login_page,
+    showing,
+    start_app,
+    ward_patients,
+)
+from tests.support.epj_logins import token_login
 
 SEARCH = "Navn, fødselsnummer eller fødselsdato"
 # The banner's fødselsnummer followed by the patient's facts ("010180 12345 · 45 år"): a list row
@@ -67,7 +80,7 @@ def cold_start(browser: Browser, url: str) -> float:
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=60_000)
+    login_button(page).wait_for(timeout=60_000)
     elapsed = time.perf_counter() - started
     page.context.close()
     return elapsed
@@ -78,19 +91,31 @@ def session_figures(browser: Browser, url: str, families: list[str]) -> dict[str
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=60_000)
-    focus(page, "Brukernavn")
-    page.keyboard.type("lege1")
-    focus(page, "PIN-kode")
-    page.keyboard.type("1234")
+    login_button(page).wait_for(timeout=60_000)
     figures: dict[str, float] = {}
-
-    def to_ward() -> None:
-        page.keyboard.press("Enter")
-        page.get_by_role("tab", name="Sengepost").click()
-
-    figures["login to ward list shown"] = timed(
-        to_ward, lambda: page.get_by_text(re.compile(r"senger belagt")).wait_for(timeout=30_000))
+    started = time.perf_counter()
+    epj_page = open_login_page(page, timeout=60_000)
+    epj_page.get_by_label("Brukernavn").wait_for(timeout=30_000)
+    figures["login: Logg inn tapped to the EPJ's page shown"] = time.perf_counter() - started
+    epj_page.get_by_label("Brukernavn").fill("lege1")
+    epj_page.get_by_label("PIN-kode").fill("1234")
+    started = time.perf_counter()
+    epj_page.get_by_role("button", name="Logg inn").click()
+    page.get_by_role("textbox", name="Ny PIN-kode").wait_for(timeout=30_000)
+    figures["login: EPJ page sent to the session-PIN step shown"] = time.perf_counter() - started
+    if not epj_page.is_closed():
+        epj_page.close()
+    focus(page, "Ny PIN-kode")
+    page.keyboard.type(SESSION_PIN)
+    focus(page, "Gjenta PIN-koden")
+    page.keyboard.type(SESSION_PIN)
+    started = time.perf_counter()
+    page.keyboard.press("Enter")
+    page.get_by_text("I min behandling").wait_for(timeout=30_000)
+    figures["login: session PIN sent to My patients shown"] = time.perf_counter() - started
+    figures["tap to ward list shown"] = timed(
+        lambda: page.get_by_role("tab", name="Sengepost").click(),
+        lambda: page.get_by_text(re.compile(r"senger belagt")).wait_for(timeout=30_000))
     page.get_by_role("tab", name="Søk").click()
     focus(page, SEARCH)
     family = families[0]
@@ -118,14 +143,26 @@ def logged_in_page(browser: Browser, url: str) -> tuple[Page, int]:
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=60_000)
+    login_button(page).wait_for(timeout=60_000)
     page.wait_for_timeout(300)
-    taps = 0
-    for field, text in (("Brukernavn", "lege1"), ("PIN-kode", "1234")):
+    taps = 1  # "Logg inn"
+    epj_page = open_login_page(page, timeout=60_000)
+    epj_page.get_by_label("Brukernavn").wait_for(timeout=30_000)
+    for field, text in (("username", "lege1"), ("pin", "1234")):
+        if epj_page.evaluate("document.activeElement && document.activeElement.id") != field:
+            taps += 1
+            epj_page.locator(f"#{field}").click()
+        epj_page.keyboard.type(text)
+    epj_page.keyboard.press("Enter")  # sends the EPJ's form
+    page.get_by_role("textbox", name="Ny PIN-kode").wait_for(timeout=30_000)
+    if not epj_page.is_closed():
+        epj_page.close()
+    page.wait_for_timeout(300)
+    for field in ("Ny PIN-kode", "Gjenta PIN-koden"):
         if not focused(page, field):
             taps += 1
             focus(page, field)
-        page.keyboard.type(text)
+        page.keyboard.type(SESSION_PIN)
     page.keyboard.press("Enter")
     page.get_by_text("I min behandling").wait_for(timeout=30_000)
     page.wait_for_timeout(500)
@@ -242,7 +279,7 @@ def overview_round_trips(db: Path, latency: float) -> tuple[int, float]:
     async def run() -> tuple[int, float]:
         client = EpjClient(running.fhir_url)
         try:
-            await client.login("lege1", "1234")
+            await token_login(client, "lege1")
             beds = [b for b in await client.ward_list("ward-med") if b.patient]
             assert beds[0].patient is not None
             before = client.round_trips

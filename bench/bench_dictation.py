@@ -33,6 +33,7 @@ from mobile_app.services.outbox_store import EncryptedOutboxStore
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.faults import FaultSettings
 from mock_epj.store import Store
+from tests.support.epj_logins import token_login
 from tests.support.memory_keyring import MemoryKeyring
 
 
@@ -61,7 +62,7 @@ def speech_pcm(seconds: float, work: Path) -> tuple[bytes, str]:
 
 async def upload(fhir_url: str, directory: Path, audio: EncodedAudio, count: int) -> tuple[list[float], float]:
     client = EpjClient(fhir_url)
-    me = await client.login("lege1", "1234")
+    me = await token_login(client, "lege1")
     ward = (await client.my_wards(me.practitioner_id))[0]
     patients = [bed.patient.id for bed in await client.ward_list(ward.id) if bed.patient]
     outbox = Outbox.for_client(client, EncryptedOutboxStore(directory))

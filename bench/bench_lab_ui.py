@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mobile_app.epj.client import EpjClient
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.store import Store
-from tests.support.browser import CHROMIUM, LAUNCH_ARGS, PHONE, focus, start_app, tap_labelled
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS, PHONE, focus, login, login_button, start_app, tap_labelled
+from tests.support.epj_logins import token_login
 from tests.support.lab_history import add_long_history
 
 SEARCH = "Navn, fødselsnummer eller fødselsdato"
@@ -69,12 +70,8 @@ def logged_in_page(browser: Browser, url: str) -> Page:
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=60_000)
-    focus(page, "Brukernavn")
-    page.keyboard.type("lege1")
-    focus(page, "PIN-kode")
-    page.keyboard.type("1234")
-    page.keyboard.press("Enter")
+    login_button(page).wait_for(timeout=60_000)
+    login(page, "lege1")
     page.get_by_text("I min behandling").wait_for(timeout=30_000)
     return page
 
@@ -127,7 +124,7 @@ def client_figures(db: Path, patient_id: str, runs: int) -> tuple[list[float], i
     async def run() -> tuple[list[float], int, int]:
         client = EpjClient(running.fhir_url)
         try:
-            await client.login("lege1", "1234")
+            await token_login(client, "lege1")
             seconds, trips, results = [], 0, 0
             for _ in range(runs):
                 before = client.round_trips

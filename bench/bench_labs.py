@@ -29,6 +29,7 @@ from mobile_app.epj.client import EpjClient
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.faults import FaultSettings
 from mock_epj.store import Store
+from tests.support.epj_logins import token_login
 from tests.support.lab_history import add_long_history
 
 EXTRA = 2000
@@ -67,7 +68,7 @@ async def lab_tab(db: Path, patient: str, latency_ms: float, runs: int) -> None:
     running = epj.start()
     client = EpjClient(running.fhir_url, timeout=30)
     try:
-        await client.login("lege1", "1234")
+        await token_login(client, "lege1")
         panel = await client.lab_results(patient)
         results = sum(len(h) for h in panel.history.values())
         before = client.round_trips
@@ -125,7 +126,7 @@ async def trend_of_panel(db: Path, patient: str, runs: int) -> None:
     running = epj.start()
     client = EpjClient(running.fhir_url, timeout=30)
     try:
-        await client.login("lege1", "1234")
+        await token_login(client, "lege1")
         panel = await client.lab_results(patient)
         history = max(panel.history.values(), key=len)
         times = []

@@ -28,6 +28,7 @@ from mobile_app.services.outbox_items import ItemState
 from mobile_app.services.outbox_store import EncryptedOutboxStore
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.faults import FaultSettings
+from tests.support.epj_logins import token_login
 from tests.support.memory_keyring import MemoryKeyring
 
 
@@ -39,7 +40,7 @@ def percentiles(seconds: list[float]) -> str:
 
 async def sign_and_send(fhir_url: str, directory: Path, notes: int) -> tuple[list[float], int]:
     client = EpjClient(fhir_url)
-    me = await client.login("lege1", "1234")
+    me = await token_login(client, "lege1")
     ward = (await client.my_wards(me.practitioner_id))[0]
     patients = [bed.patient.id for bed in await client.ward_list(ward.id) if bed.patient]
     outbox = Outbox.for_client(client, EncryptedOutboxStore(directory))

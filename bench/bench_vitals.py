@@ -53,16 +53,20 @@ from mobile_app.ui.viewmodels.base import AppContext
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.faults import FaultSettings
 from mock_epj.store import Store
+from tests.support.app_sessions import sign_in
 from tests.support.browser import (
     CHROMIUM,
     LAUNCH_ARGS,
     PHONE,
     focus,
+    login,
+    login_button,
     screen_text,
     scroll_until_visible,
     start_app,
     type_then_enter,
 )
+from tests.support.epj_logins import token_login
 from tests.support.fake_epj import FakeClient
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.screens import render
@@ -86,12 +90,8 @@ def open_form(page: Page, url: str, patient: str) -> None:
     page.goto(url)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=60_000)
-    focus(page, "Brukernavn")
-    page.keyboard.type("spl1")
-    focus(page, "PIN-kode")
-    page.keyboard.type("1234")
-    page.keyboard.press("Enter")
+    login_button(page).wait_for(timeout=60_000)
+    login(page, "spl1")
     page.get_by_role("tab", name="Sengepost").click(timeout=30_000)
     page.get_by_text(re.compile(r"^\d+ av \d+ senger belagt")).wait_for(timeout=30_000)
     row = page.get_by_role("button", name=re.compile(re.escape(patient)))
@@ -195,9 +195,9 @@ def browser_figures(seeded: Path, work: Path, patient: str, keystrokes: int) -> 
 async def python_keystrokes(count: int) -> list[float]:
     client = FakeClient()
     session = Session(client, MemoryTokenStore(), idle_seconds=300)
-    app = AppState(AppContext(client=client, session=session, outbox=Outbox.for_client(client, MemoryOutboxStore())))
-    app.flow.login.username, app.flow.login.pin = "spl1", "1234"
-    await app.submit_login()
+    app = AppState(AppContext(client=client, session=session, outbox=Outbox.for_client(client, MemoryOutboxStore()),
+                              sign_in=client.sign_in))
+    await sign_in(app, "spl1")
     form = app.open_vitals_form(await app.open_patient("p1"))
     assert form is not None
     for field, text in ((VitalField.RESPIRATION, "22"), (VitalField.SPO2, "93"), (VitalField.SYSTOLIC, "105"),
@@ -217,7 +217,7 @@ async def python_keystrokes(count: int) -> list[float]:
 
 async def submit_sets(fhir_url: str, directory: Path, sets: int) -> tuple[list[float], float]:
     client = EpjClient(fhir_url)
-    me = await client.login("spl1", "1234")
+    me = await token_login(client, "spl1")
     ward = (await client.my_wards(me.practitioner_id))[0]
     patients = [bed.patient.id for bed in await client.ward_list(ward.id) if bed.patient]
     outbox = Outbox.for_client(client, EncryptedOutboxStore(directory))

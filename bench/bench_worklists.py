@@ -31,6 +31,7 @@ from mobile_app.services.outbox_items import ItemState
 from mobile_app.services.outbox_store import MemoryOutboxStore
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.faults import FaultSettings
+from tests.support.epj_logins import token_login
 
 
 def percentiles(seconds: list[float]) -> str:
@@ -52,8 +53,8 @@ async def timed(client: EpjClient, rounds: int, call: Callable[[], Awaitable[Any
 
 async def measure(fhir_url: str, rounds: int) -> list[tuple[str, list[float], float, int]]:
     nurse, doctor = EpjClient(fhir_url), EpjClient(fhir_url)
-    spl1 = await nurse.login("spl1", "1234")
-    lege1 = await doctor.login("lege1", "1234")
+    spl1 = await token_login(nurse, "spl1")
+    lege1 = await token_login(doctor, "lege1")
     today = hospital_time.local_date(datetime.now(UTC))
     mine = BookOwner(kind="Practitioner", id=lege1.practitioner_id, name=lege1.name)
     day = await _busy_day(doctor, mine, today)

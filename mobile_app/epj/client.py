@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Collection, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -60,9 +60,8 @@ from mobile_app.epj import (
     writes,
 )
 from mobile_app.epj.capabilities import ServerSupport
-from mobile_app.epj.errors import AccessDenied, BadResponse, BreakGlassUnavailable, Conflict, EpjError
+from mobile_app.epj.errors import AccessDenied, BreakGlassUnavailable, Conflict, EpjError
 from mobile_app.epj.fhir import JSON
-from mobile_app.epj.protocol import LoginResult
 from mobile_app.epj.responses import EntryResponse
 from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_url
 from mobile_app.epj.ward_markers import WardMarkers
@@ -77,9 +76,9 @@ class EpjClient:
     """One client per logged-in app session; what the app needs of it is the ``Epj`` protocol
     (protocol.py).
 
-    ``base_url`` is the FHIR base, e.g. ``http://127.0.0.1:8080/fhir``; the login endpoint is
-    ``<server>/auth/token`` beside it. Timeouts are set once, in transport.py. ``transport``
-    replaces httpx's network transport (tests mock the server with it).
+    ``base_url`` is the FHIR base, e.g. ``http://127.0.0.1:8080/fhir``; the login (SMART on FHIR,
+    smart.py and services/browser_login.py) sets the token. Timeouts are set once, in
+    transport.py. ``transport`` replaces httpx's network transport (tests mock the server with it).
     """
 
     def __init__(self, base_url: str, *, timeout: float = 10.0,
@@ -114,37 +113,6 @@ class EpjClient:
         await self.transport.aclose()
 
     # --- session
-    async def login(self, username: str, pin: str) -> LoginResult:
-        response = await self.transport.request("POST", f"{self.server_url}/auth/token",
-                                                body={"username": username, "pin": pin}, login=True)
-        answer = self.transport.body(response)
-        if not isinstance(answer, dict):
-            raise BadResponse("The login answer is not a JSON object")
-        token, practitioner = answer.get("access_token"), answer.get("practitioner")
-        expires_in = answer.get("expires_in", 8 * 3600)
-        if not isinstance(token, str) or not token or not isinstance(practitioner, str) \
-                or not isinstance(expires_in, int | float):
-            raise BadResponse("The login answer lacks access_token, practitioner or expires_in")
-        self.set_token(token, practitioner.rsplit("/", 1)[-1])
-        return LoginResult(
-            token=token,
-            practitioner_id=practitioner.rsplit("/", 1)[-1],
-            name=str(answer.get("name") or ""),
-            role=mapping.role(answer.get("role")),
-            expires_at=datetime.now(UTC) + timedelta(seconds=float(expires_in)),
-        )
-
-    async def logout(self) -> None:
-        """Revoke the token on the server (errors are ignored: the app forgets it anyway)."""
-        if self.transport.token is None:
-            return
-        try:
-            await self.transport.request("POST", f"{self.server_url}/auth/logout")
-        except EpjError:
-            pass
-        finally:
-            self.set_token(None)
-
     async def server_support(self) -> ServerSupport:
         """What the server's CapabilityStatement lets the app do (capabilities.py)."""
         response = await self.transport.request("GET", f"{self.base_url}/metadata")

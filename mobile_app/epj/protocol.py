@@ -46,6 +46,8 @@ from mobile_app.epj.write_mapping import OwnAndWardNotes
 
 @dataclass(frozen=True)
 class LoginResult:
+    """Who a session is for: the login's token, the clinician and the role from FHIR."""
+
     token: str
     practitioner_id: str
     name: str
@@ -75,11 +77,7 @@ class Epj(Protocol):
         it is about to end); None stops it."""
         ...
 
-    # --- session
-    async def login(self, username: str, pin: str) -> LoginResult: ...
-
-    async def logout(self) -> None: ...
-
+    # --- session (the login itself is SMART on FHIR: services/browser_login.py)
     async def server_support(self) -> ServerSupport:
         """What the server's CapabilityStatement lets the app do; the actions it cannot are turned off."""
         ...

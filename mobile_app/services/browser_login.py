@@ -15,6 +15,8 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 import httpx
 
@@ -23,16 +25,38 @@ from mobile_app.services.login_redirect import LoopbackRedirect
 
 LOGIN_TIMEOUT = 600.0  # seconds the authorize page may stay open before the login is given up
 
+OpenUrl = Callable[[str], Awaitable[None]]
+
+
+class TokenKeeper(Protocol):
+    """What a session needs of the client that issued its tokens (SmartClient; a test's fake)."""
+
+    clock: Callable[[], float]
+
+    async def fresh(self, tokens: Tokens) -> Tokens: ...
+
+    async def revoke(self, tokens: Tokens) -> None: ...
+
+    async def aclose(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class SignedIn:
     """A finished login: checked tokens, and the server's SMART client that issued them."""
 
     tokens: Tokens
-    smart: SmartClient
+    smart: TokenKeeper
 
 
-async def login_in_browser(fhir_base: str, open_url: Callable[[str], Awaitable[None]], *,
+SignIn = Callable[[OpenUrl], Awaitable[SignedIn]]  # one login, shown with the given URL opener
+
+
+def sign_in_at(fhir_base: str, **options: object) -> SignIn:
+    """The login of the EPJ at ``fhir_base``, for the login screen (options as login_in_browser's)."""
+    return partial(login_in_browser, fhir_base, **options)  # type: ignore[arg-type]
+
+
+async def login_in_browser(fhir_base: str, open_url: OpenUrl, *,
                            timeout: float = LOGIN_TIMEOUT, scope: str = DEFAULT_SCOPE,
                            http_transport: httpx.AsyncBaseTransport | None = None,
                            clock: Callable[[], float] = time.time) -> SignedIn:

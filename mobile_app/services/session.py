@@ -1,17 +1,19 @@
 """The login session on a shared phone: log in, lock when idle, unlock with the PIN, log out.
 
-The PIN is never stored: while the app runs, a salted hash of it stays in memory so that the
-same user can unlock even when the network is down. Locking keeps the user's place (and the
-data already on screen) in memory but shows nothing of it; logging out or switching user drops
-the token, the PIN hash and every listener's patient data (``on_clear`` callbacks).
+The login happens in the EPJ's own login page (browser_login.py, SMART on FHIR); ``begin`` starts
+the session with its tokens and the session PIN the user picks for this phone. That PIN is never
+stored: while the app runs, a salted hash of it stays in memory so that the same user can unlock
+even when the network is down. Locking keeps the user's place (and the data already on screen) in
+memory but shows nothing of it; logging out or switching user drops the tokens (revoked at the
+server), the PIN hash and every listener's patient data (``on_clear`` callbacks). A restarted
+app has no PIN hash, so it does not resume a session: the user logs in again.
 
 The lock screen allows ``MAX_UNLOCK_ATTEMPTS`` wrong PINs in a row; the last of them ends the
-session as a logout does (``LockedOut``), and only a new login with username and PIN gets in. The
-count lives in the session and in the token store beside the token (``failed_unlocks``), so a
-new lock form, another app window or a restart of the app does not start it again. Each attempt
-is counted, and stored, before its PIN is checked, and attempts are checked one at a time: PINs
-submitted together are counted one by one, and one cut short by a crash still counts. An attempt
-that got no verdict on the PIN (the EPJ could not be reached to check it) is not counted.
+session as a logout does (``LockedOut``), and only a new login gets in. The count lives in the
+session and in the token store beside the token (``failed_unlocks``), so a new lock form or
+another app window does not start it again. Each attempt is counted, and stored, before its PIN
+is checked, and attempts are checked one at a time: PINs submitted together are counted one by
+one.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ from mobile_app.domain.session_pin import pin_problem
 from mobile_app.epj.capabilities import EVERYTHING, ServerSupport
 from mobile_app.epj.errors import AuthError, EpjError, InputRejected, LoginRefused, Unavailable, WrongCredentials
 from mobile_app.epj.protocol import Epj, LoginResult
-from mobile_app.epj.smart import REFRESH_MARGIN, SmartClient, Tokens
-from mobile_app.services.browser_login import SignedIn
+from mobile_app.epj.smart import REFRESH_MARGIN, Tokens
+from mobile_app.services.browser_login import SignedIn, TokenKeeper
 from mobile_app.services.token_store import MemoryTokenStore, StoredSession, TokenStore
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ class Session:
         self._unlocking = asyncio.Lock()  # one PIN check at a time: counted, checked, then the next
         self._on_clear: list[Callable[[], None]] = []
         # A login made in the EPJ's login page (begin): its SMART client and current tokens.
-        self._smart: SmartClient | None = None
+        self._smart: TokenKeeper | None = None
         self._tokens: Tokens | None = None
         self._renewing = asyncio.Lock()  # one refresh at a time: the refresh token rotates
         # What the server's CapabilityStatement lets the app do, read at each login.
@@ -117,13 +119,6 @@ class Session:
     def on_clear(self, callback: Callable[[], None]) -> None:
         """Register a callback that drops patient data (run on logout and switch user)."""
         self._on_clear.append(callback)
-
-    async def login(self, username: str, pin: str) -> User:
-        """Log in; raises an EpjError subclass (WrongCredentials, AccountLocked, Offline, ...)."""
-        result = await self._with_role(await self.client.login(username.strip(), pin))
-        self._start(username.strip().lower(), pin, result)
-        self.support = await self._server_support()
-        return self.user  # type: ignore[return-value]
 
     async def _server_support(self) -> ServerSupport:
         """What the server can do; when its CapabilityStatement cannot be read, nothing is turned
@@ -264,16 +259,12 @@ class Session:
             self.touch()
 
     async def _check_pin(self, pin: str) -> None:
-        """WrongCredentials unless ``pin`` is the user's: checked here against the hash of the PIN
-        given at login, or, when the app restarted while locked (no hash), by the EPJ."""
-        assert self.user is not None
-        if self._pin_hash:
-            if not hmac.compare_digest(_hash_pin(pin, self._pin_salt), self._pin_hash):
-                raise WrongCredentials("Wrong PIN")
-            return
-        result = await self._with_role(await self.client.login(self.user.username, pin))
-        self._start(self.user.username, pin, result)
-        self.phase = Phase.LOCKED  # unlock() opens it once the count is cleared
+        """WrongCredentials unless ``pin`` is the session PIN the user picked at login (its salted
+        hash is in memory only); SessionEnded when there is none to check against."""
+        if not self._pin_hash:
+            raise SessionEnded("No session PIN to check: log in again")
+        if not hmac.compare_digest(_hash_pin(pin, self._pin_salt), self._pin_hash):
+            raise WrongCredentials("Wrong PIN")
 
     def _failures_so_far(self) -> int:
         """The count here or the stored one, whichever is higher (another window of the app may
@@ -313,9 +304,6 @@ class Session:
         if smart is not None and tokens is not None:
             with contextlib.suppress(EpjError):  # the tokens are dropped here whatever the server says
                 await smart.revoke(tokens)
-        elif self.phase is not Phase.LOGGED_OUT:
-            with contextlib.suppress(EpjError):
-                await self.client.logout()
         self.expire()
         if smart is not None:
             await smart.aclose()
@@ -335,29 +323,16 @@ class Session:
         for callback in self._on_clear:
             callback()
 
-    def restore(self) -> bool:
-        """After a restart: a stored, unexpired token for this EPJ resumes as a locked session."""
+    def forget_previous(self) -> bool:
+        """After a restart: a session this app left in the token store (the app stopped while
+        someone was logged in) is forgotten, and True says so. It is not resumed: its session PIN
+        lived in memory only, so nobody could unlock it on the phone, and the user logs in again."""
         stored = self.token_store.load()
-        if stored is None or stored.epj_url != self.client.base_url:
+        if stored is None:
             return False
-        try:
-            expires = datetime.fromisoformat(stored.expires_at)
-        except ValueError:
+        with contextlib.suppress(keyring.errors.KeyringError):
             self.token_store.clear()
-            return False
-        if expires <= datetime.now(UTC) or stored.failed_unlocks >= MAX_UNLOCK_ATTEMPTS:
-            # expired, or locked out by wrong PINs with the app stopped before the logout ended
-            self.token_store.clear()
-            return False
-        self.client.set_token(stored.token, stored.practitioner_id)
-        try:
-            role = Role(stored.role)
-        except ValueError:
-            role = Role.OTHER
-        self.user = User(stored.username, stored.practitioner_id, stored.name, role)
-        self.failed_unlocks = stored.failed_unlocks
-        self.phase = Phase.LOCKED
-        return True
+        return stored.epj_url == self.client.base_url
 
     @staticmethod
     def is_auth_failure(error: BaseException) -> bool:

@@ -13,6 +13,7 @@ from mobile_app.domain import hospital_time
 from mobile_app.domain.scanner_burst import ScannerBurst
 from mobile_app.epj.client import EpjClient
 from mobile_app.scanning import wristband_texts
+from mobile_app.services.browser_login import sign_in_at
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.speech_client import SpeechClient
@@ -50,7 +51,9 @@ def build_state(config: AppConfig, token_store: TokenStore | None = None) -> App
     session = Session(client, token_store or default_token_store(), idle_seconds=config.idle_seconds)
     outbox = Outbox.for_client(client)
     speech = SpeechClient(config.speech_url, secret=config.speech_secret) if config.speech_url else None
-    return AppState(AppContext(client=client, session=session, outbox=outbox, usage=config.usage, speech=speech),
+    context = AppContext(client=client, session=session, outbox=outbox, usage=config.usage, speech=speech,
+                         sign_in=sign_in_at(config.epj_url))
+    return AppState(context,
                     decode_image=wristband_texts, poll_seconds=config.poll_seconds, sus_schedule=config.sus_schedule)
 
 

@@ -16,15 +16,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "app.tagline": ("Pasientjournal ved sengen", "The patient record at the bedside"),
     # login
     "login.title": ("Logg inn", "Log in"),
-    "login.username": ("Brukernavn", "Username"),
-    "login.pin": ("PIN-kode", "PIN"),
+    "login.intro": ("Du logger inn i journalsystemets egen innloggingsside. Visitt ser aldri passordet ditt.",
+                    "You log in on the patient record system's own login page. Visitt never sees your password."),
     "login.submit": ("Logg inn", "Log in"),
+    "login.waiting": ("Innloggingssiden er åpnet. Logg inn der, og kom så tilbake hit.",
+                      "The login page is open. Log in there, then come back here."),
+    "login.cancel": ("Avbryt innloggingen", "Cancel the login"),
+    "login.choose_pin_title": ("Velg en PIN-kode for denne økten", "Choose a PIN for this session"),
+    "login.choose_pin_body": (
+        "Du er logget inn som {name}. Velg 4–8 sifre som du låser opp appen med mens økten varer. "
+        "Koden blir bare på telefonen og glemmes når du logger ut.",
+        "You are logged in as {name}. Choose 4–8 digits to unlock the app with while the session lasts. "
+        "The code stays on the phone and is forgotten when you log out."),
+    "login.pin": ("Ny PIN-kode", "New PIN"),
+    "login.pin_again": ("Gjenta PIN-koden", "Repeat the PIN"),
+    "login.begin": ("Start økten", "Start the session"),
     "login.show_pin": ("Vis PIN-koden", "Show the PIN"),
     "login.hide_pin": ("Skjul PIN-koden", "Hide the PIN"),
     "login.busy": ("Logger inn …", "Logging in …"),
-    "login.missing_username": ("Skriv brukernavnet ditt.", "Enter your username."),
     "login.missing_pin": ("Skriv PIN-koden din.", "Enter your PIN."),
+    "login.pin_not_digits": ("PIN-koden kan bare ha sifrene 0–9.", "The PIN can only have the digits 0–9."),
+    "login.pin_too_short": ("PIN-koden må ha minst 4 sifre.", "The PIN needs at least 4 digits."),
+    "login.pin_too_long": ("PIN-koden kan ha høyst 8 sifre.", "The PIN can have at most 8 digits."),
+    "login.pin_guessable": ("Den koden er lett å gjette (samme siffer eller en rekke som 1234). Velg en annen.",
+                            "That code is easy to guess (one digit repeated or a run like 1234). Choose another."),
+    "login.pin_mismatch": ("De to kodene er ikke like. Skriv dem på nytt.",
+                           "The two codes differ. Type them again."),
     "login.wrong": ("Feil brukernavn eller PIN-kode. Prøv igjen.", "Wrong username or PIN. Try again."),
+    "login.cancelled": ("Innloggingen ble avbrutt. Trykk Logg inn for å prøve igjen.",
+                        "The login was cancelled. Press Log in to try again."),
+    "login.refused": ("Journalsystemet godtok ikke innloggingen. Prøv igjen, eller kontakt IT.",
+                      "The patient record system did not accept the login. Try again, or contact IT."),
+    "login.timed_out": ("Innloggingssiden ble ikke brukt i tide. Trykk Logg inn for å prøve igjen.",
+                        "The login page was not used in time. Press Log in to try again."),
     "login.locked": ("For mange feil forsøk. Brukeren er sperret i {minutes} min.",
                      "Too many wrong attempts. The user is locked for {minutes} min."),
     "login.offline": ("Får ikke kontakt med journalsystemet. Sjekk nettverket og prøv igjen.",
@@ -34,26 +58,32 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "login.expired": ("Økten din er utløpt. Logg inn på nytt.", "Your session has expired. Log in again."),
     "login.logged_out": ("Du er logget ut. Ingen pasientdata er igjen på telefonen.",
                          "You are logged out. No patient data is left on the phone."),
+    "login.restarted": ("Appen ble startet på nytt, og økten er avsluttet. Logg inn igjen; det du ikke fikk "
+                        "sendt, venter på deg.",
+                        "The app was restarted and the session has ended. Log in again; whatever you had not "
+                        "sent is waiting for you."),
     "login.locked_out": (
         "Du ble logget ut etter {attempts} feil PIN-koder på låseskjermen. Ingen pasientdata er igjen på "
-        "telefonen. Logg inn på nytt med brukernavn og PIN-kode; det du ikke fikk sendt, venter på deg.",
+        "telefonen. Logg inn på nytt; det du ikke fikk sendt, venter på deg.",
         "You were logged out after {attempts} wrong PINs on the lock screen. No patient data is left on the "
-        "phone. Log in again with username and PIN; whatever you had not sent is waiting for you."),
+        "phone. Log in again; whatever you had not sent is waiting for you."),
     "login.no_secure_store": (
         "Denne enheten har ingen sikker nøkkellagring. Innloggingen holdes bare i minnet, "
         "og du må logge inn igjen hvis appen startes på nytt.",
         "This device has no secure key storage. The login is kept in memory only, "
         "so you must log in again if the app restarts."),
-    "login.demo_hint": ("Demo: lege1, spl1, hfa1, lege2 eller revisor med PIN 1234",
-                        "Demo: lege1, spl1, hfa1, lege2 or revisor with PIN 1234"),
+    "login.demo_hint": ("Demo: lege1, spl1, hfa1, lege2 eller revisor med PIN 1234 i innloggingssiden",
+                        "Demo: lege1, spl1, hfa1, lege2 or revisor with PIN 1234 on the login page"),
     # lock
     "lock.title": ("Låst", "Locked"),
     "lock.body.idle": ("Appen ble låst fordi den ikke var i bruk. Skriv PIN-koden for å fortsette som {name}.",
                        "The app locked because it was not in use. Enter your PIN to continue as {name}."),
     "lock.body.manual": ("Appen er låst. Skriv PIN-koden for å fortsette som {name}.",
                          "The app is locked. Enter your PIN to continue as {name}."),
-    "lock.body.restart": ("Appen ble startet på nytt og er låst. Skriv PIN-koden for å fortsette som {name}.",
-                          "The app was restarted and is locked. Enter your PIN to continue as {name}."),
+    "lock.body.background": ("Appen ble låst fordi den var i bakgrunnen. Skriv PIN-koden for å fortsette som "
+                             "{name}.",
+                             "The app locked because it was in the background. Enter your PIN to continue as "
+                             "{name}."),
     "lock.pin": ("PIN-kode", "PIN"),
     "lock.unlock": ("Lås opp", "Unlock"),
     "lock.wrong": ("Feil PIN-kode. {left} forsøk igjen før du blir logget ut.",

@@ -11,6 +11,7 @@ from mobile_app.services.session import Session
 from mobile_app.services.token_store import MemoryTokenStore
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
+from tests.support.app_sessions import logged_in
 from tests.support.clocks import MonotonicClock
 from tests.support.fake_epj import FakeClient
 
@@ -32,14 +33,12 @@ def session(client: FakeClient, clock: MonotonicClock) -> Session:
 
 @pytest.fixture
 def app(session: Session, client: FakeClient) -> AppState:
-    return AppState(AppContext(client=client, session=session))
+    return AppState(AppContext(client=client, session=session, sign_in=client.sign_in))
 
 
 @pytest.fixture
 async def writer(client: FakeClient, session: Session) -> AppState:
     """The demo doctor logged in, with an outbox (in memory) so that the app can write."""
     outbox = Outbox.for_client(client, MemoryOutboxStore())
-    app = AppState(AppContext(client=client, session=session, outbox=outbox))
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
-    return app
+    app = AppState(AppContext(client=client, session=session, outbox=outbox, sign_in=client.sign_in))
+    return await logged_in(app)

@@ -24,6 +24,7 @@ from mobile_app.ui import format as fmt
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.viewmodels.app_state import AppState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient
 from tests.support.mocked_http import BASE, JSON, PATIENT, TOKEN, batch_response, fhir, searchset
 from tests.support.screens import render, texts
@@ -110,8 +111,7 @@ async def _overview_from_server(form: int) -> PatientOverview:
 async def test_the_patient_screen_shows_server_times_on_the_oslo_clock(
         form: int, app: AppState, client: FakeClient) -> None:
     client.overviews["p1"] = await _overview_from_server(form)
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     screen = await app.open_patient("p1")
     t = Messages("nb")
     shown = " ".join(texts(render(PatientScreen, app, screen, t)))

@@ -21,6 +21,7 @@ from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.labs import MICRO, LabState
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.trend import TrendState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient
 from tests.support.fake_epj.labs import conflict, lab_result, notification
 from tests.support.screens import render, texts
@@ -54,8 +55,7 @@ def find(control: object, kind: type) -> list[object]:
 
 @pytest.fixture
 async def logged_in(app: AppState) -> AppState:
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     return app
 
 

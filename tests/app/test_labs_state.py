@@ -15,13 +15,13 @@ from mobile_app.ui.viewmodels.base import Status
 from mobile_app.ui.viewmodels.labs import MICRO, LabState
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.trend import TrendState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient
 from tests.support.fake_epj.labs import conflict, lab_result, sample_panel
 
 
 async def logged_in(app: AppState, username: str = "lege1") -> AppState:
-    app.flow.login.username, app.flow.login.pin = username, "1234"
-    await app.submit_login()
+    await sign_in(app, username)
     return app
 
 

@@ -1,6 +1,6 @@
 """The lock screen's PIN attempts: after 5 wrong PINs the session ends (a full logout) and the right
-PIN no longer opens anything, however the attempts are made (one by one, at the same time, across a
-restart of the app, or after the lock screen's form was made anew)."""
+PIN no longer opens anything, however the attempts are made (one by one, at the same time, or after
+the lock screen's form was made anew); a restart of the app ends the session."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import pytest
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_store import MemoryOutboxStore
 from mobile_app.services.session import MAX_UNLOCK_ATTEMPTS, LockedOut, Phase, Session, SessionEnded
-from mobile_app.services.token_store import KeyringTokenStore, MemoryTokenStore
+from mobile_app.services.token_store import KeyringTokenStore
 from mobile_app.services.usage import UsageConfig, UsageLog
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.login import LockState
+from tests.support.app_sessions import SESSION_PIN, begun, sign_in
 from tests.support.clocks import MonotonicClock
 from tests.support.fake_epj import FakeClient
 from tests.support.memory_keyring import MemoryKeyring
@@ -26,8 +27,7 @@ WRONG = "0000"
 
 
 async def login(app: AppState) -> None:
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
 
 
 async def try_pin(app: AppState, pin: str) -> None:
@@ -64,7 +64,7 @@ async def test_the_fifth_wrong_pin_logs_out_and_the_right_pin_then_opens_nothing
     # a full logout: the token revoked and forgotten, no patient data, no open screens
     assert app.flow.phase is Phase.LOGGED_OUT
     assert session.phase is Phase.LOGGED_OUT and session.user is None
-    assert ("logout", None) in client.calls
+    assert ("revoke", None) in client.calls and client.revoked == ["tok-lege1"]
     assert client.token is None and store.load() is None
     assert app.nav.stack == [] and app.search.results == [] and app.ward.beds == [] and app.my.recent == []
     assert outbox.author is None
@@ -73,7 +73,7 @@ async def test_the_fifth_wrong_pin_logs_out_and_the_right_pin_then_opens_nothing
     assert (app.flow.login.notice.key, app.flow.login.notice.params) == (
         "login.locked_out", {"attempts": MAX_UNLOCK_ATTEMPTS})
     # and the right PIN opens nothing now: only a new login does
-    await try_pin(app, "1234")
+    await try_pin(app, SESSION_PIN)
     assert app.flow.phase is Phase.LOGGED_OUT and client.token is None
 
 
@@ -82,7 +82,7 @@ async def test_four_wrong_then_the_right_pin_unlocks_and_starts_the_count_again(
     app.flow.lock_now()
     for _ in range(MAX_UNLOCK_ATTEMPTS - 1):
         await try_pin(app, WRONG)
-    await try_pin(app, "1234")
+    await try_pin(app, SESSION_PIN)
     assert app.flow.phase is Phase.ACTIVE
     app.flow.lock_now()
     await try_pin(app, WRONG)
@@ -99,75 +99,38 @@ async def test_a_new_lock_form_does_not_start_the_count_again(app: AppState) -> 
     assert app.flow.phase is Phase.LOGGED_OUT
 
 
-async def test_an_attempt_that_gets_no_verdict_is_not_counted(app: AppState, client: FakeClient) -> None:
-    """The in-memory PIN check answers offline too; a restored session asks the EPJ, and when the EPJ
-    cannot be reached the attempt says nothing about the PIN."""
-    from mobile_app.epj.errors import Offline
-
-    await login(app)
-    session = app.ctx.session
-    session.lock()
-    session._pin_hash = b""  # as after a restart: the EPJ checks the PIN
-    for _ in range(MAX_UNLOCK_ATTEMPTS + 2):
-        client.fail = Offline("down")
-        with pytest.raises(Offline):
-            await session.unlock("1234")
-    assert session.phase is Phase.LOCKED and session.failed_unlocks == 0
-
-
-async def test_the_count_survives_a_restart_of_the_app(clock: MonotonicClock, memory_keyring: MemoryKeyring) -> None:
+async def test_a_restart_ends_the_session_and_the_login_screen_says_why(
+        clock: MonotonicClock, memory_keyring: MemoryKeyring) -> None:
+    """The session PIN's hash lives in memory only: a restarted app cannot check it, so it does not
+    resume the session (with its count of wrong PINs), forgets the stored token and asks for a login."""
     first = Session(FakeClient(), KeyringTokenStore(), clock=clock)
-    await first.login("lege1", "1234")
+    await begun(first)
     first.lock()
     for _ in range(MAX_UNLOCK_ATTEMPTS - 2):
         with pytest.raises(Exception, match="PIN"):
             await first.unlock(WRONG)
-    # the app is stopped and started again: the session comes back locked, with the count
+    assert memory_keyring.values  # the token is kept in the secure store while the app runs
     client = FakeClient()
-    again = Session(client, KeyringTokenStore(), clock=clock)
-    assert again.restore() and again.phase is Phase.LOCKED
-    assert again.failed_unlocks == MAX_UNLOCK_ATTEMPTS - 2
-    with pytest.raises(Exception, match="PIN"):
-        await again.unlock(WRONG)
-    with pytest.raises(LockedOut):
-        await again.unlock(WRONG)
-    assert again.phase is Phase.LOGGED_OUT and memory_keyring.values == {}
-    assert ("logout", None) in client.calls
-    # nothing is left to restore
-    assert not Session(FakeClient(), KeyringTokenStore(), clock=clock).restore()
+    again = AppState(AppContext(client=client, session=Session(client, KeyringTokenStore(), clock=clock)))
+    assert again.flow.phase is Phase.LOGGED_OUT and again.ctx.session.user is None
+    assert again.flow.login.notice is not None and again.flow.login.notice.key == "login.restarted"
+    assert memory_keyring.values == {}
+    with pytest.raises(SessionEnded):
+        await again.ctx.session.unlock(SESSION_PIN)
+    # the next start has nothing to say
+    assert not Session(FakeClient(), KeyringTokenStore(), clock=clock).forget_previous()
 
 
-async def test_a_stored_session_that_used_up_its_attempts_is_not_restored(
-        clock: MonotonicClock, memory_keyring: MemoryKeyring) -> None:
-    """The app stopped between the fifth wrong PIN being counted and the logout."""
-    from dataclasses import replace
-
-    first = Session(FakeClient(), KeyringTokenStore(), clock=clock)
-    await first.login("lege1", "1234")
-    stored = first.token_store.load()
-    assert stored is not None
-    first.token_store.save(replace(stored, failed_unlocks=MAX_UNLOCK_ATTEMPTS))
-    again = Session(FakeClient(), KeyringTokenStore(), clock=clock)
-    assert not again.restore()
-    assert again.phase is Phase.LOGGED_OUT and memory_keyring.values == {}
-
-
-async def test_attempts_made_at_the_same_time_are_counted_one_by_one(clock: MonotonicClock) -> None:
-    """Many PINs submitted at once (a restored session, where each check waits for the EPJ): at most
-    five are checked, and the right PIN among the later ones opens nothing."""
-    client = FakeClient()
-    store = MemoryTokenStore()
-    first = Session(client, store, clock=clock)
-    await first.login("lege1", "1234")
-    session = Session(client, store, clock=clock)
-    assert session.restore()
-    client.delays["login"] = 0.01
-    logins_before = sum(1 for name, _ in client.calls if name == "login")
+async def test_attempts_made_at_the_same_time_are_counted_one_by_one(client: FakeClient, session: Session) -> None:
+    """Many PINs submitted at once: at most five are checked, and the right PIN among the later ones
+    opens nothing."""
+    await begun(session)
+    session.lock()
     outcomes = await asyncio.gather(*[session.unlock(WRONG) for _ in range(MAX_UNLOCK_ATTEMPTS + 3)],
-                                    session.unlock("1234"), return_exceptions=True)
+                                    session.unlock(SESSION_PIN), return_exceptions=True)
     assert session.phase is Phase.LOGGED_OUT
-    assert sum(1 for name, _ in client.calls if name == "login") - logins_before == MAX_UNLOCK_ATTEMPTS
     assert all(isinstance(outcome, Exception) for outcome in outcomes)
+    assert sum(isinstance(outcome, LockedOut) for outcome in outcomes) == 1
     assert isinstance(outcomes[-1], SessionEnded)
 
 

@@ -15,6 +15,7 @@ from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.task import TaskState
+from tests.support.app_sessions import SESSION_PIN, sign_in
 from tests.support.clocks import MonotonicClock
 from tests.support.fake_epj import FakeClient
 from tests.support.fake_epj.labs import notification
@@ -29,8 +30,7 @@ def polls(client: FakeClient) -> int:
 
 async def logged_in(app: AppState) -> AppState:
     app.notifications.interval = FAST
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     await asyncio.sleep(0.01)
     return app
 
@@ -64,7 +64,7 @@ async def test_polling_stops_on_lock_and_resumes_on_unlock(app: AppState, client
     before = polls(client)
     await asyncio.sleep(FAST * 4)
     assert polls(client) == before  # nothing asked while locked
-    app.flow.lock.pin = "1234"
+    app.flow.lock.pin = SESSION_PIN
     await app.flow.submit_unlock()
     await asyncio.sleep(FAST * 2)
     assert app.notifications.polling and polls(client) > before

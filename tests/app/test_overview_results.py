@@ -15,6 +15,7 @@ from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.screens.trend import TrendScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.trend import TrendState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient, patient
 from tests.support.screens import render, texts
 
@@ -71,8 +72,7 @@ def test_critical_first_then_abnormal_then_the_rest() -> None:
 
 async def test_the_overview_shows_the_last_value_and_the_pending_sample(app: AppState, client: FakeClient) -> None:
     client.overviews["p1"] = _overview()
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     screen = await app.open_patient("p1")
     t = Messages("nb")
     shown = list(texts(render(PatientScreen, app, screen, t)))

@@ -14,6 +14,7 @@ from mobile_app.epj import clinical
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.viewmodels.app_state import AppState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient, patient
 from tests.support.screens import render, texts
 
@@ -78,8 +79,7 @@ def test_scale_2_comes_from_a_hypercapnic_failure_condition() -> None:
 async def _overview_screen(app: AppState, client: FakeClient, measured: tuple[Measurement, ...],
                            lang: str = "nb") -> str:
     client.overviews["p1"] = PatientOverview(patient=patient("p1"), vitals=measured, fetched_at=NOW)
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     screen = await app.open_patient("p1")
     return " | ".join(texts(render(PatientScreen, app, screen, Messages(lang))))
 

@@ -22,6 +22,7 @@ from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.banner import BannerFacts, collapsed_after
 from mobile_app.ui.viewmodels.messages import ComposeState
 from mobile_app.ui.viewmodels.note_editor import NoteEditorState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient, patient
 from tests.support.screens import render, texts
 
@@ -56,8 +57,7 @@ def test_what_is_known_is_never_lost(info: CriticalInfo | None, marked: bool, st
 
 
 async def _logged_in(app: AppState) -> AppState:
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     return app
 
 

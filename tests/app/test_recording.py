@@ -32,6 +32,7 @@ from mobile_app.ui.viewmodels.news2_trend import News2TrendState
 from mobile_app.ui.viewmodels.patient import PatientState
 from mobile_app.ui.viewmodels.thrombosis import ThrombosisFormState
 from mobile_app.ui.viewmodels.vitals_form import VitalsFormState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient, patient
 from tests.support.screens import render, texts
 
@@ -43,8 +44,7 @@ EMERGENCY = {VitalField.RESPIRATION: "26", VitalField.SPO2: "91", VitalField.SYS
 async def app_as(role: Role, client: FakeClient, session: Session) -> AppState:
     client.role = role
     app = AppState(AppContext(client=client, session=session, outbox=Outbox.for_client(client, MemoryOutboxStore())))
-    app.flow.login.username, app.flow.login.pin = "bruker", "1234"
-    await app.submit_login()
+    await sign_in(app, "bruker")
     return app
 
 

@@ -18,6 +18,7 @@ from mobile_app.ui.screens.note_editor import NoteEditorScreen
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
+from tests.support.app_sessions import sign_in
 from tests.support.clocks import MonotonicClock
 from tests.support.fake_epj import FakeClient
 from tests.support.screens import render, texts
@@ -47,8 +48,7 @@ async def _app_as(role: Role) -> tuple[AppState, FakeClient]:
     session = Session(client, MemoryTokenStore(), idle_seconds=300, clock=MonotonicClock())
     outbox = Outbox.for_client(client, MemoryOutboxStore())
     app = AppState(AppContext(client=client, session=session, outbox=outbox))
-    app.flow.login.username, app.flow.login.pin = "spl1", "1234"
-    await app.submit_login()
+    await sign_in(app, "spl1")
     return app, client
 
 

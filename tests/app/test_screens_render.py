@@ -24,6 +24,7 @@ from mobile_app.ui.screens.ward import WardScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import Problem, Status
 from mobile_app.ui.viewmodels.patient import TABS
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient
 from tests.support.overviews import rich_overview
 from tests.support.screens import render, texts
@@ -31,8 +32,7 @@ from tests.support.screens import render, texts
 
 @pytest.fixture
 async def logged_in(app: AppState) -> AppState:
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     return app
 
 

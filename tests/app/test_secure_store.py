@@ -29,6 +29,7 @@ from mobile_app.services.token_store import (
 )
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
+from tests.support.app_sessions import sign_in
 from tests.support.clocks import MonotonicClock
 from tests.support.fake_epj import FakeClient
 from tests.support.memory_keyring import MemoryKeyring
@@ -126,8 +127,7 @@ async def test_a_keyring_that_turns_plaintext_gets_no_token(use_backend: Any, cl
     store = KeyringTokenStore()
     plaintext = use_backend(PLAINTEXT())
     app = AppState(AppContext(client=FakeClient(), session=Session(FakeClient(), store, clock=clock)))
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     assert plaintext.values == {}
     assert isinstance(app.ctx.session.token_store, MemoryTokenStore)
     assert app.flow.login.notice is not None and app.flow.login.notice.key == "login.no_secure_store"

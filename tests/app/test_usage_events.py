@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mobile_app.epj.errors import Offline, SessionExpired, WrongCredentials
+from mobile_app.epj.errors import Offline, SessionExpired
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_store import MemoryOutboxStore
 from mobile_app.services.session import Session
@@ -19,6 +19,7 @@ from mobile_app.services.usage import SusSchedule, UsageConfig, UsageLog
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
 from mobile_app.ui.viewmodels.navigator import Tab
+from tests.support.app_sessions import SESSION_PIN, sign_in
 from tests.support.fake_epj import FakeClient
 from tests.support.wristband_scans import GS1_DATAMATRIX
 
@@ -52,21 +53,25 @@ def named(found: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
     return [r for r in found if r["event"] == event]
 
 
-async def log_in(app: AppState, pin: str = "1234") -> None:
-    app.flow.login.username, app.flow.login.pin = "lege1", pin
-    await app.submit_login()
+async def log_in(app: AppState) -> None:
+    await sign_in(app, "lege1")
 
 
 async def test_login_failure_then_success_starts_a_session_with_role_and_ward(app: AppState, usage: UsageLog,
                                                                                client: FakeClient) -> None:
-    await log_in(app, pin="0000")
-    client.fail = WrongCredentials("no")
-    await log_in(app)  # the fake refuses this one too
+    client.page_refusal = "access_denied"  # cancelled in the EPJ's login page
+    await log_in(app)
+    client.page_refusal = None
+    client.fail = Offline("no network")
+    await log_in(app)
+    client.page_refusal = "invalid_scope"
+    await log_in(app)
+    client.page_refusal = None
     await log_in(app)
     found = records(usage)
     logins = named(found, "login")
     assert [(r["outcome"], attrs(r).get("reason")) for r in logins] == [
-        ("failure", "wrong_credentials"), ("failure", "wrong_credentials"), ("success", None)]
+        ("failure", "cancelled"), ("failure", "offline"), ("failure", "refused"), ("success", None)]
     success = logins[-1]
     assert success["role"] == "doctor" and success["ward"] == "ward-med"
     assert success["session_id"] and len(success["user_pseudonym"]) == 32
@@ -144,7 +149,7 @@ async def test_offline_and_back_errors_lock_unlock_and_logout(app: AppState, usa
     app.flow.lock_now()
     app.flow.lock.pin = "9999"
     await app.flow.submit_unlock()
-    app.flow.lock.pin = "1234"
+    app.flow.lock.pin = SESSION_PIN
     await app.flow.submit_unlock()
     await app.flow.logout()
     found = records(usage)

@@ -10,12 +10,12 @@ from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import Status
 from mobile_app.ui.viewmodels.patient import PatientState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient, patient
 
 
 async def logged_in(app: AppState) -> AppState:
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     return app
 
 

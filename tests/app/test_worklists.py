@@ -21,6 +21,7 @@ from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.book import BookState
 from mobile_app.ui.viewmodels.navigator import Tab
 from mobile_app.ui.viewmodels.task import TaskState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient
 from tests.support.fake_epj.labs import notification
 from tests.support.overviews import rich_overview
@@ -36,8 +37,7 @@ def shown_text(control: object) -> str:
 async def as_role(app: AppState, client: FakeClient, role: Role) -> AppState:
     await app.flow.request_logout()
     client.role = role
-    app.flow.login.username, app.flow.login.pin = "bruker", "1234"
-    await app.submit_login()
+    await sign_in(app, "bruker")
     return app
 
 

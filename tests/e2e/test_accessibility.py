@@ -19,9 +19,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.support.a11y import problems
 from tests.support.browser import (
     SeedFacts,
-    logged_in,
+    choose_session_pin,
+    log_in_on_epj_page,
+    login_button,
     on_overview,
     open_from_ward,
+    open_login_page,
     scroll_until_visible,
     showing,
     tap_labelled,
@@ -46,9 +49,14 @@ def _menu(page: Page, item: str) -> None:
 
 def test_every_screen_has_touch_targets_of_48_px_with_names(page: Page, facts: SeedFacts) -> None:
     found: list[str] = []
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=30_000)
+    login_button(page).wait_for(timeout=30_000)
     found += problems(page, "login")
-    logged_in(page)
+    log_in_on_epj_page(open_login_page(page), "lege1", "1234")
+    page.bring_to_front()
+    page.get_by_role("textbox", name="Ny PIN-kode").wait_for(timeout=30_000)
+    found += problems(page, "choose a session PIN")
+    choose_session_pin(page)
+    page.get_by_text("I min behandling").wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     found += problems(page, "my patients")
     tap_labelled(page, "Meny")

@@ -9,12 +9,16 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import (
+    SESSION_PIN,
     RunningApp,
     SeedFacts,
+    choose_session_pin,
     fnr,
+    log_in_on_epj_page,
     logged_in,
-    login,
+    login_button,
     open_app,
+    open_login_page,
     scroll_until_visible,
     shot,
     showing,
@@ -35,12 +39,27 @@ def _search(page: Page, text: str) -> None:
     type_into(page, SEARCH, text)
 
 
-def test_login_screen_and_wrong_pin(page: Page) -> None:
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=30_000)
+def test_login_in_the_epjs_page_a_cancel_a_wrong_pin_and_a_session_pin(page: Page) -> None:
+    login_button(page).wait_for(timeout=30_000)
     shot(page, "01-login")
-    login(page, "lege1", "9999")
-    expect(page.get_by_text("Feil brukernavn eller PIN-kode. Prøv igjen.")).to_be_visible(timeout=10_000)
-    shot(page, "02-login-wrong-pin")
+    epj_page = open_login_page(page)  # the EPJ's own page, in a new tab
+    epj_page.get_by_role("button", name="Avbryt").click()
+    expect(page.get_by_text("Innloggingen ble avbrutt. Trykk Logg inn for å prøve igjen.")).to_be_visible(
+        timeout=15_000)
+    epj_page = open_login_page(page)
+    expect(page.get_by_text("Innloggingssiden er åpnet.", exact=False)).to_be_visible(timeout=10_000)
+    log_in_on_epj_page(epj_page, "lege1", "9999")
+    expect(epj_page.get_by_role("alert")).to_have_text("Feil brukernavn eller PIN-kode.")  # said on the EPJ's page
+    log_in_on_epj_page(epj_page, "lege1", "1234")
+    page.bring_to_front()
+    page.get_by_role("textbox", name="Ny PIN-kode").wait_for(timeout=30_000)
+    shot(page, "02-login-choose-pin")
+    type_into(page, "Ny PIN-kode", "1234")
+    type_into(page, "Gjenta PIN-koden", "1234")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Den koden er lett å gjette", exact=False)).to_be_visible(timeout=10_000)
+    choose_session_pin(page)
+    expect(page.get_by_text("I min behandling")).to_be_visible(timeout=30_000)
 
 
 def test_login_opens_my_patients(page: Page) -> None:
@@ -166,7 +185,7 @@ def test_idle_lock_and_unlock(browser: Browser, seeded_db: Path, tmp_path: Path,
         type_into(page, "PIN-kode", "0000")
         page.keyboard.press("Enter")
         expect(page.get_by_text("Feil PIN-kode.")).to_be_visible(timeout=10_000)
-        type_into(page, "PIN-kode", "1234")
+        type_into(page, "PIN-kode", SESSION_PIN)
         page.keyboard.press("Enter")
         expect(page.get_by_role("tab", name="Sengepost")).to_have_attribute("aria-selected", "true",
                                                                            timeout=10_000)

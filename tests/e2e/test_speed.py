@@ -25,6 +25,7 @@ from tests.support.browser import (
     fnr,
     focus,
     logged_in,
+    login_button,
     on_overview,
     on_screen,
     open_app,
@@ -256,7 +257,7 @@ def test_screenshots_of_every_changed_screen(browser: Browser, quick: RunningApp
     viewport = PHONE if size == "390x844" else TABLET
     page = open_app(browser, quick.url, viewport)  # type: ignore[arg-type]
     try:
-        page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=30_000)
+        login_button(page).wait_for(timeout=30_000)
         shot(page, f"80-login-{size}")
         logged_in(page)
         page.wait_for_timeout(1500)  # the markers arrive after the list

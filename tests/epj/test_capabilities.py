@@ -5,6 +5,7 @@ server does not announce is turned off, and a statement that cannot be read turn
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,16 +18,19 @@ from mobile_app.domain.models import Role
 from mobile_app.domain.roles import Action
 from mobile_app.epj.capabilities import EVERYTHING, NEEDS, support_from
 from mobile_app.epj.client import EpjClient
+from mobile_app.epj.smart import Tokens
+from mobile_app.services.browser_login import SignedIn
 from mobile_app.services.session import Session
 from mobile_app.services.token_store import MemoryTokenStore
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.my_patients import MyPatientsScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.base import AppContext
+from tests.support.app_sessions import SESSION_PIN, sign_in
 from tests.support.clocks import MonotonicClock
-from tests.support.fake_epj import FakeClient
+from tests.support.fake_epj import FakeClient, FakeTokenKeeper
 from tests.support.mock_server import Server
-from tests.support.mocked_http import BASE, SERVER
+from tests.support.mocked_http import BASE
 from tests.support.screens import render, texts
 
 
@@ -95,14 +99,13 @@ def test_a_statement_that_cannot_be_read_turns_nothing_off(statement: Any) -> No
 
 async def test_an_unreadable_metadata_turns_nothing_off_and_the_login_goes_on() -> None:
     with respx.mock(base_url=BASE, assert_all_called=False) as api:
-        api.post(f"{SERVER}/auth/token").respond(json={
-            "access_token": "t", "practitioner": "Practitioner/p1", "name": "Kari", "role": "doctor",
-            "expires_in": 3600})
         api.get("/PractitionerRole").respond(json={"resourceType": "Bundle", "type": "searchset", "entry": []})
         api.get("/metadata").respond(500, text="down")
         client = EpjClient(BASE)
         session = Session(client, MemoryTokenStore())
-        await session.login("lege1", "1234")
+        tokens = Tokens(access_token="t", expires_at=time.time() + 3600, scope="openid fhirUser user/*.cruds",
+                        practitioner_id="p1", name="Kari")
+        await session.begin(SignedIn(tokens, FakeTokenKeeper(FakeClient())), SESSION_PIN)
         await client.aclose()
     assert session.support is EVERYTHING and session.user is not None
 
@@ -113,8 +116,7 @@ async def test_my_patients_says_what_is_turned_off_and_the_actions_are_not_offer
     client.support = support_from(_without(_minimal_statement(), "Provenance", interaction="create"))
     session = Session(client, MemoryTokenStore(), idle_seconds=300, clock=MonotonicClock())
     app = AppState(AppContext(client=client, session=session))
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     assert not app.ctx.may(Action.SIGN_RESULTS) and app.ctx.may(Action.WRITE_JOURNAL_NOTE)
     assert app.ctx.turned_off() == [Action.SIGN_RESULTS]
     t = Messages("nb")
@@ -122,8 +124,7 @@ async def test_my_patients_says_what_is_turned_off_and_the_actions_are_not_offer
     assert t("my.turned_off", actions=t("action.sign_results")) in shown
     client.support = EVERYTHING  # a server that can: nothing to say
     await app.ctx.session.logout()
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app, "lege1")
     assert app.ctx.may(Action.SIGN_RESULTS) and app.ctx.turned_off() == []
     assert "Slått av" not in " ".join(texts(render(MyPatientsScreen, app, app.my, t)))
 

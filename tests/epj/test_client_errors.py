@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
 import httpx
 import pytest
 import respx
 
-from mobile_app.domain.models import Role
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.errors import (
     AccessDenied,
@@ -25,20 +21,16 @@ from mobile_app.epj.errors import (
     SessionExpired,
     TimedOut,
     Unavailable,
-    WrongCredentials,
 )
 from tests.support.mocked_http import (
     BASE,
     FHIR_JSON,
     JSON,
     PATIENT,
-    SERVER,
-    TOKEN,
     batch_response,
     fhir,
     outcome,
     searchset,
-    sent_json,
 )
 
 pytestmark = pytest.mark.asyncio
@@ -117,79 +109,6 @@ async def test_a_redirect_is_not_followed(api: respx.MockRouter, client: EpjClie
         302, headers={"Location": "https://login.example/"}))
     with pytest.raises(BadResponse):
         await client.my_wards("prac-1")
-
-
-# ------------------------------------------------------------------ login and logout
-
-
-async def test_login_sends_username_and_pin_and_keeps_the_token(api: respx.MockRouter) -> None:
-    route = api.post(f"{SERVER}/auth/token").mock(return_value=httpx.Response(200, json={
-        "access_token": "new-token", "token_type": "Bearer", "expires_in": 3600,
-        "practitioner": "Practitioner/prac-001", "name": "Kari Nordmann", "role": "doctor"}))
-    client = EpjClient(f"{BASE}/")
-    try:
-        result = await client.login("lege1", "1234")
-    finally:
-        await client.aclose()
-    assert sent_json(route) == {"username": "lege1", "pin": "1234"}
-    assert "authorization" not in route.calls[0].request.headers
-    assert (result.token, result.practitioner_id, result.name, result.role) == (
-        "new-token", "prac-001", "Kari Nordmann", Role.DOCTOR)
-    assert abs(result.expires_at - (datetime.now(UTC) + timedelta(hours=1))) < timedelta(seconds=5)
-    assert client.token == "new-token"
-
-
-async def test_a_wrong_pin_at_login_is_wrong_credentials(api: respx.MockRouter, client: EpjClient) -> None:
-    api.post(f"{SERVER}/auth/token").mock(return_value=fhir(
-        401, outcome("login", "Wrong username or PIN"), {"WWW-Authenticate": 'Bearer realm="visitt"'}))
-    with pytest.raises(WrongCredentials) as raised:
-        await client.login("lege1", "0000")
-    assert raised.value.detail == "Wrong username or PIN"
-    assert client.token == TOKEN  # a failed login keeps the session it had
-
-
-async def test_a_locked_user_at_login_is_account_locked(api: respx.MockRouter, client: EpjClient) -> None:
-    api.post(f"{SERVER}/auth/token").mock(return_value=fhir(
-        429, outcome("throttled", "Too many wrong PINs: the user 'lege1' is locked for 120 more seconds"),
-        {"Retry-After": "120"}))
-    with pytest.raises(AccountLocked) as raised:
-        await client.login("lege1", "0000")
-    assert raised.value.retry_after == 120 and "locked" in raised.value.detail
-
-
-@pytest.mark.parametrize("answer", [
-    {"token_type": "Bearer"},
-    {"access_token": "x", "practitioner": "Practitioner/p", "expires_in": "soon"},
-    ["access_token"],
-])
-async def test_a_login_answer_without_a_token_is_a_bad_response(api: respx.MockRouter, client: EpjClient,
-                                                                answer: Any) -> None:
-    api.post(f"{SERVER}/auth/token").mock(return_value=httpx.Response(200, json=answer))
-    with pytest.raises(BadResponse):
-        await client.login("lege1", "1234")
-
-
-async def test_an_unknown_role_is_other(api: respx.MockRouter, client: EpjClient) -> None:
-    api.post(f"{SERVER}/auth/token").mock(return_value=httpx.Response(200, json={
-        "access_token": "x", "practitioner": "Practitioner/p9", "expires_in": 60, "role": "porter"}))
-    assert (await client.login("portier", "1234")).role is Role.OTHER
-
-
-@pytest.mark.parametrize("failure", [
-    fhir(500, outcome("exception", "boom")), fhir(401, outcome("login", "No bearer token to revoke")),
-    httpx.ConnectError("Connection refused")])
-async def test_logout_ignores_errors_and_forgets_the_token(api: respx.MockRouter, client: EpjClient,
-                                                           failure: httpx.Response | Exception) -> None:
-    route = api.post(f"{SERVER}/auth/logout")
-    if isinstance(failure, Exception):
-        route.mock(side_effect=failure)
-    else:
-        route.mock(return_value=failure)
-    await client.logout()
-    assert client.token is None
-    assert route.calls[0].request.headers["authorization"] == f"Bearer {TOKEN}"
-    await client.logout()  # nothing to revoke: no request
-    assert route.call_count == 1
 
 
 # ------------------------------------------------------------------ the network

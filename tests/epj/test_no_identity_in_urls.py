@@ -26,7 +26,7 @@ from mobile_app.epj.client import EpjClient
 from mobile_app.epj.errors import EpjError
 from mobile_app.epj.transport import FhirTransport, PersonalDataInUrl, is_personal
 from tests.support.database import SeedData
-from tests.support.epj_logins import PIN
+from tests.support.epj_logins import PIN, token_login
 from tests.support.mock_server import Server
 
 # Runs of 11 or more decimal digits (a fødselsnummer or D-number has 11, a GSRN 18) not inside a
@@ -61,8 +61,7 @@ async def test_no_request_of_the_whole_client_carries_a_person_number_gsrn_or_na
     tried: set[str] = set()
     with respx.mock(assert_all_called=False) as router:
         router.route().pass_through()
-        login = await client.login("lege1", PIN)
-        tried.add("login")
+        login = await token_login(client, "lege1", PIN)  # the SMART login: its own tests (test_login_in_browser)
         me = login.practitioner_id
         signer = Practitioner(id=me, name=login.name, role=login.role)
 
@@ -146,7 +145,6 @@ async def test_no_request_of_the_whole_client_carries_a_person_number_gsrn_or_na
             await run("register_arrival", lambda: client.register_arrival(ArrivalDraft(
                 appointment_id=book[0].id, version=book[0].version, patient_id=book[0].patient_id,
                 author_id=me)))
-        await run("logout", lambda: client.logout())
         requests = [call.request for call in router.calls]
     await client.aclose()
 

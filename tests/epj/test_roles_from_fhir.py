@@ -1,8 +1,9 @@
-"""The user's role comes from the EPJ's PractitionerRole.code (``PractitionerRole?practitioner=``),
-not from the login answer, which counts only when the EPJ cannot be asked or names no known role."""
+"""The user's role comes from the EPJ's PractitionerRole.code (``PractitionerRole?practitioner=``);
+the login (SMART on FHIR) names no role, so without a known one nothing clinical is offered."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qsl
 
 import httpx
@@ -13,10 +14,14 @@ from mobile_app.domain.models import Role
 from mobile_app.epj import fhir, mapping
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.smart import Tokens
+from mobile_app.services.browser_login import SignedIn
 from mobile_app.services.session import Session
 from mobile_app.services.token_store import MemoryTokenStore
+from tests.support.app_sessions import SESSION_PIN
 from tests.support.epj_logins import Login
-from tests.support.mocked_http import BASE, SERVER, outcome, searchset
+from tests.support.fake_epj import FakeClient, FakeTokenKeeper
+from tests.support.mocked_http import BASE, outcome, searchset
 from tests.support.mocked_http import fhir as answer
 
 LE, SP, HF = ((fhir.HPR_CATEGORY, code) for code in ("LE", "SP", "HF"))
@@ -50,17 +55,18 @@ async def test_the_client_asks_for_my_practitioner_roles(api: respx.MockRouter, 
     assert dict(parse_qsl(url.query.decode()))["practitioner"] == "Practitioner/prac-1"
 
 
-def _login_answer(role: str) -> httpx.Response:
-    return httpx.Response(200, json={"access_token": "tok", "practitioner": "Practitioner/prac-1",
-                                     "name": "Ingrid Solheim", "role": role, "expires_in": 3600})
+def _signed_in() -> SignedIn:
+    """A login made in the EPJ's page: the id_token names the clinician, never a role."""
+    tokens = Tokens(access_token="tok", expires_at=time.time() + 3600, scope="openid fhirUser user/*.cruds",
+                    practitioner_id="prac-1", name="Ingrid Solheim", username="spl1")
+    return SignedIn(tokens, FakeTokenKeeper(FakeClient()))
 
 
-async def test_the_session_takes_the_role_from_fhir_over_the_login_answer(api: respx.MockRouter) -> None:
-    api.post(f"{SERVER}/auth/token").mock(return_value=_login_answer("doctor"))
+async def test_the_session_takes_the_role_from_fhir(api: respx.MockRouter) -> None:
     api.get(f"{BASE}/PractitionerRole").mock(return_value=answer(200, searchset(practitioner_role(SP))))
     api.get(f"{BASE}/metadata").respond(404)  # no CapabilityStatement: nothing turned off
     session = Session(EpjClient(BASE), MemoryTokenStore())
-    user = await session.login("spl1", "1234")
+    user = await session.begin(_signed_in(), SESSION_PIN)
     assert user.role is Role.NURSE
 
 
@@ -68,12 +74,12 @@ async def test_the_session_takes_the_role_from_fhir_over_the_login_answer(api: r
     answer(200, searchset()),  # no PractitionerRole the app knows
     answer(503, outcome("transient", "busy")),  # the EPJ cannot be asked
 ])
-async def test_the_login_answer_is_only_a_fallback(api: respx.MockRouter, fhir_answer: httpx.Response) -> None:
-    api.post(f"{SERVER}/auth/token").mock(return_value=_login_answer("nurse"))
+async def test_without_a_known_role_nothing_clinical_is_offered(api: respx.MockRouter,
+                                                                fhir_answer: httpx.Response) -> None:
     api.get(f"{BASE}/PractitionerRole").mock(return_value=fhir_answer)
-    api.get(f"{BASE}/metadata").respond(404)  # no CapabilityStatement: nothing turned off
+    api.get(f"{BASE}/metadata").respond(404)
     session = Session(EpjClient(BASE), MemoryTokenStore())
-    assert (await session.login("spl1", "1234")).role is Role.NURSE
+    assert (await session.begin(_signed_in(), SESSION_PIN)).role is Role.OTHER
 
 
 @pytest.mark.parametrize(("username", "role"), [("lege1", Role.DOCTOR), ("spl1", Role.NURSE),

@@ -15,6 +15,7 @@ from mobile_app.epj.write_mapping import NOTE_KEY, URI
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ClientDelivery, Delivered, ItemState, OutboxItem, Reason
 from mobile_app.services.outbox_store import EncryptedOutboxStore
+from tests.support.epj_logins import token_login
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.outboxes import FAST, delivered, outbox_for
 from tests.support.restartable_epj import RestartableEpj
@@ -58,7 +59,7 @@ async def test_server_restarted_as_a_new_process_pauses_until_login_again(epj: R
     assert paused.state is ItemState.WAITING and paused.paused
     assert paused.last_error is not None and paused.last_error.reason is Reason.NOT_LOGGED_IN
     assert await outbox.run_due() == 0  # paused items wait for a login, not for the clock
-    await client.login("lege1", "1234")
+    await token_login(client, "lege1")
     outbox.retry_now()
     await outbox.run_due()
     assert outbox.get(item.id).state is ItemState.SENT

@@ -22,6 +22,7 @@ from mobile_app.services.audio_encode import encode_recording
 from mobile_app.services.outbox_items import ItemState, Reason
 from mobile_app.services.outbox_store import EncryptedOutboxStore
 from mobile_app.services.photo_prep import prepare_photo
+from tests.support.epj_logins import token_login
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.outboxes import delivered, outbox_for
 from tests.support.restartable_epj import RestartableEpj
@@ -96,7 +97,7 @@ async def test_a_fault_at_send_still_gives_exactly_one_copy(epj: RestartableEpj,
 async def test_a_timeout_while_the_epj_stores_it_gives_exactly_one_copy(epj: RestartableEpj, kind: str) -> None:
     impatient = EpjClient(epj.fhir, timeout=0.4)
     epj.clients.append(impatient)
-    me = await impatient.login("lege1", "1234")
+    me = await token_login(impatient, "lege1")
     outbox = outbox_for(impatient, me.practitioner_id)
     draft = draft_of(kind, me.practitioner_id, epj.inpatient())
     epj.faults(latency_ms=1500, methods=["POST"])

@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 from mobile_app.domain.identifiers import check_digits
+from mobile_app.services.session import Session, User
 from mobile_app.ui.viewmodels.app_state import AppState
+from tests.support.fake_epj import FakeClient
+
+SESSION_PIN = "2580"  # the PIN the tests' users pick for the session (1234 is too easy to guess)
+
+
+async def no_browser(url: str) -> None:
+    """A URL opener for tests: the fake EPJ's login page needs no browser."""
+
+
+async def sign_in(app: AppState, user: str = "lege1", pin: str = SESSION_PIN, again: str | None = None) -> None:
+    """Log ``user`` in through the fake EPJ's login page and choose a session PIN, as the login
+    screen does."""
+    client = app.ctx.client
+    assert isinstance(client, FakeClient), "sign_in drives the fake EPJ's login page"
+    client.page_user = user
+    if app.ctx.sign_in is None:
+        app.ctx.sign_in = client.sign_in
+    await app.open_login_page(no_browser)
+    app.flow.login.pin, app.flow.login.pin_again = pin, pin if again is None else again
+    await app.submit_login()
+
+
+async def begun(session: Session, user: str = "lege1", pin: str = SESSION_PIN) -> User:
+    """A services-level session begun for ``user`` after the fake EPJ's login page."""
+    client = session.client
+    assert isinstance(client, FakeClient), "begun drives the fake EPJ's login page"
+    client.page_user = user
+    return await session.begin(await client.sign_in(no_browser), pin)
 
 
 async def logged_in(app: AppState) -> AppState:
     """Log the demo doctor in on the fake client."""
-    app.flow.login.username, app.flow.login.pin = "lege1", "1234"
-    await app.submit_login()
+    await sign_in(app)
     return app
 
 

@@ -10,6 +10,7 @@ logs usage into a directory of its own (``STARTED_APPS``), and every text typed 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import re
@@ -135,11 +136,49 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
-def login(page: Page, username: str = "lege1", pin: str = "1234") -> None:
-    page.get_by_role("textbox", name="Brukernavn").wait_for(timeout=30_000)
-    type_into(page, "Brukernavn", username)
-    type_into(page, "PIN-kode", pin)
+SESSION_PIN = "2580"  # the PIN the browser tests' users pick for unlocking the app
+
+
+def login_button(page: Page) -> Locator:
+    return page.get_by_role("button", name="Logg inn", exact=True)
+
+
+def open_login_page(page: Page, timeout: float = 30_000) -> Page:
+    """Press "Logg inn" and return the EPJ's login page, which opens in a new tab."""
+    login_button(page).wait_for(timeout=timeout)
+    with page.context.expect_page(timeout=30_000) as opened:
+        login_button(page).click()
+    epj_page = opened.value
+    epj_page.wait_for_load_state()
+    return epj_page
+
+
+def log_in_on_epj_page(epj_page: Page, username: str, pin: str) -> None:
+    """Fill in the EPJ's own login page (plain HTML) and send it. The answer goes to the app's
+    loopback listener, whose page closes itself."""
+    epj_page.get_by_label("Brukernavn").fill(username)
+    epj_page.get_by_label("PIN-kode").fill(pin)
+    epj_page.get_by_role("button", name="Logg inn").click()
+
+
+def choose_session_pin(page: Page, session_pin: str = SESSION_PIN) -> None:
+    page.get_by_role("textbox", name="Ny PIN-kode").wait_for(timeout=30_000)
+    type_into(page, "Ny PIN-kode", session_pin)
+    type_into(page, "Gjenta PIN-koden", session_pin)
     page.keyboard.press("Enter")
+
+
+def login(page: Page, username: str = "lege1", pin: str = "1234", session_pin: str = SESSION_PIN) -> None:
+    """The whole login as a user does it: "Logg inn", the EPJ's page in a new tab (username and the
+    EPJ's PIN), back in the app a session PIN typed twice."""
+    epj_page = open_login_page(page)
+    log_in_on_epj_page(epj_page, username, pin)
+    with contextlib.suppress(PlaywrightTimeout):
+        epj_page.wait_for_event("close", timeout=10_000)
+    if not epj_page.is_closed():
+        epj_page.close()
+    page.bring_to_front()
+    choose_session_pin(page, session_pin)
 
 
 def logged_in(page: Page, username: str = "lege1") -> None:

@@ -17,7 +17,7 @@ from mobile_app.epj.client import EpjClient
 from mobile_app.epj.protocol import LoginResult
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.server import RunningServer
-from tests.support.epj_logins import PIN
+from tests.support.epj_logins import PIN, token_login
 from tests.support.mock_server import Server
 
 
@@ -80,7 +80,7 @@ class RestartableEpj:
     async def login(self, username: str) -> tuple[EpjClient, LoginResult]:
         client = EpjClient(self.fhir, timeout=5)
         self.clients.append(client)
-        return client, await client.login(username, PIN)
+        return client, await token_login(client, username, PIN)
 
     def rows(self, resource_type: str) -> list[dict[str, Any]]:
         with sqlite3.connect(self.db) as conn:

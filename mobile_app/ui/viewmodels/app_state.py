@@ -29,6 +29,7 @@ from mobile_app.domain.models import (
 from mobile_app.domain.roles import Action
 from mobile_app.domain.worklists import OPEN_TASK_STATUSES, Appointment, WorkTask
 from mobile_app.domain.writing import NOTE_TYPES, NoteDraft
+from mobile_app.services.browser_login import OpenUrl
 from mobile_app.services.outbox_items import ItemState, OutboxItem
 from mobile_app.services.session import Phase
 from mobile_app.services.usage import SusSchedule
@@ -144,6 +145,9 @@ class AppState:
     def touch(self) -> None:
         """The user did something (every tap and keystroke): the idle lock starts over."""
         self.ctx.session.touch()
+
+    async def open_login_page(self, open_url: OpenUrl) -> None:
+        await self.flow.open_login_page(open_url)
 
     async def submit_login(self) -> None:
         if not await self.flow.submit_login():

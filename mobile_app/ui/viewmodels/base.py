@@ -25,6 +25,7 @@ from mobile_app.epj.errors import (
     Unavailable,
 )
 from mobile_app.epj.protocol import Epj
+from mobile_app.services.browser_login import SignIn
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.session import Session
 from mobile_app.services.speech_client import SpeechClient
@@ -80,6 +81,7 @@ class AppContext:
     outbox: Outbox | None = None  # where every write goes (None: this app instance cannot write)
     usage: UsageLog | None = None  # the evaluators' usage log (None: nothing is logged)
     speech: SpeechClient | None = None  # the hospital's speech service (None: none configured)
+    sign_in: SignIn | None = None  # the EPJ's login (browser_login.py; None: nobody can log in)
 
     _offline_since: float | None = None  # monotonic time the EPJ stopped answering
 

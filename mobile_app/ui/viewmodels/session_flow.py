@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import flet as ft
 
 from mobile_app.epj.errors import AuthError
+from mobile_app.services.browser_login import OpenUrl
 from mobile_app.services.session import LockedOut, Phase, SessionEnded
 from mobile_app.ui.viewmodels.base import AppContext, Problem, elapsed_ms
 from mobile_app.ui.viewmodels.login import LockState, LoginState
@@ -36,7 +37,7 @@ class SessionFlow:
     login: LoginState = field(init=False)
     lock: LockState = field(init=False)
     confirm_logout: bool = False  # unsent writes or unsaved text: the user is asked before logging out
-    locked_by: str = "idle"  # why the app is locked: idle, manual (the user locked it) or restart
+    locked_by: str = "idle"  # why the app is locked: idle, manual (the user locked it) or background
     _locked_at: float | None = None  # perf_counter when the app locked (the unlock event's duration)
     _usage_session: bool = False  # a usage session runs for the logged-in user
     _hidden_at: float | None = None  # monotonic time the app went to the background
@@ -47,10 +48,8 @@ class SessionFlow:
     def __post_init__(self) -> None:
         self.ctx.on_auth_error = self._auth_failed
         self.reset()
-        if self.ctx.session.restore():
-            self.phase = Phase.LOCKED
-            self.locked_by = "restart"
-            self._locked_at = time.perf_counter()
+        if self.ctx.session.forget_previous():  # the app stopped while someone was logged in
+            self.login.notice = Problem("login.restarted", retryable=False)
         if not self.ctx.session.token_store.secure:
             self.login.notice = Problem("login.no_secure_store", retryable=False)
 
@@ -71,9 +70,13 @@ class SessionFlow:
 
     # ------------------------------------------------------------ login and unlock
 
+    async def open_login_page(self, open_url: OpenUrl) -> None:
+        """The first step of a login: the EPJ's own login page (see LoginState)."""
+        await self.login.open_login_page(open_url)
+
     async def submit_login(self) -> bool:
-        """Log in; True when the user is in (the caller fills the home screen, then
-        ``begin_usage_session``)."""
+        """The last step of a login, the session PIN chosen; True when the user is in (the caller
+        fills the home screen, then ``begin_usage_session``)."""
         if not await self.login.submit():
             return False
         self._open_outbox()
@@ -115,11 +118,8 @@ class SessionFlow:
             self._session_ended(ended, locked_ms)
             return
         if unlocked:
-            self._open_outbox()  # after a restart the session was restored locked
             self._set_phase(Phase.ACTIVE)
             self._locked_at = None
-            if not self._usage_session:  # restored after a restart: the user's session goes on
-                self._start_usage_session()
             self.ctx.event("unlock", duration_ms=locked_ms, outcome="success")
         elif self.lock.problem is not None and self.lock.problem.key != "login.missing_pin":
             reason = _UNLOCK_FAILURES.get(self.lock.problem.key, "internal")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,9 +20,10 @@ from mobile_app.domain.models import (
 )
 from mobile_app.domain.ward_list import WardListPrefs
 from mobile_app.epj.capabilities import EVERYTHING, ServerSupport
-from mobile_app.epj.errors import AccessDenied, BreakGlassUnavailable, EpjError, WrongCredentials
-from mobile_app.epj.protocol import LoginResult
+from mobile_app.epj.errors import AccessDenied, BreakGlassUnavailable, EpjError, LoginRefused
+from mobile_app.epj.smart import Tokens
 from mobile_app.epj.ward_markers import WardMarkers
+from mobile_app.services.browser_login import OpenUrl, SignedIn
 from tests.support.fake_epj.labs import LabFakes
 from tests.support.fake_epj.media import MediaFakes
 from tests.support.fake_epj.recordings import RecordingFakes
@@ -34,6 +36,24 @@ def patient(pid: str, family: str = "Nordmann", given: str = "Kari", ward: str |
                        bed_name="Rom 1 seng 1", bed_label="1-1") if ward else None
     return PatientSummary(id=pid, family=family, given=given, birth_date=date(1950, 3, 4),
                           gender=Gender.FEMALE, identifier="04835012345", stay=stay)
+
+
+class FakeTokenKeeper:
+    """The fake EPJ's SMART client: tokens stay fresh; revoking is recorded on the fake."""
+
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+        self.clock: Callable[[], float] = time.time
+
+    async def fresh(self, tokens: Tokens) -> Tokens:
+        return tokens
+
+    async def revoke(self, tokens: Tokens) -> None:
+        await self.client._call("revoke", None)
+        self.client.revoked.append(tokens.access_token)
+
+    async def aclose(self) -> None:
+        pass
 
 
 class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes):
@@ -54,6 +74,9 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
         self.critical: set[str] = {"p1"}  # patients with critical information (patient_markers)
         self.prefs: dict[str, WardListPrefs] = {}  # each user's ward-list settings, as the EPJ keeps them
         self.round_trips = 0
+        self.page_user = "lege1"  # who logs in on the fake EPJ's login page (sign_in)
+        self.page_refusal: str | None = None  # the page's OAuth error instead (access_denied: cancelled)
+        self.revoked: list[str] = []  # access tokens revoked at logout
         LabFakes.__init__(self)
         self._init_writes()
         self._init_recordings()
@@ -96,15 +119,18 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
             error, self.fail = self.fail, None
             raise error
 
-    async def login(self, username: str, pin: str) -> LoginResult:
-        await self._call("login", username)
-        if pin != "1234":
-            raise WrongCredentials("Wrong username or PIN")
-        return LoginResult("tok-" + username, "prac-001", "Kari Nordmann", Role.DOCTOR,
-                           datetime.now(UTC) + timedelta(hours=8))
-
-    async def logout(self) -> None:
-        await self._call("logout", None)
+    async def sign_in(self, open_url: OpenUrl) -> SignedIn:
+        """The EPJ's login page as the app's login screen meets it (AppContext.sign_in): it is opened
+        with ``open_url``, and ``page_user`` logs in there, or the page answers ``page_refusal``
+        (access_denied: the user cancelled); ``fail`` and ``delays["login"]`` apply as to data calls."""
+        await open_url(f"{self.base_url}/authorize")
+        await self._call("login", self.page_user)
+        if self.page_refusal is not None:
+            raise LoginRefused("The login page refused", 400, error=self.page_refusal)
+        tokens = Tokens(access_token=f"tok-{self.page_user}", expires_at=time.time() + 8 * 3600,
+                        scope="openid fhirUser user/*.cruds", refresh_token=f"refresh-{self.page_user}",
+                        practitioner_id="prac-001", name="Kari Nordmann", username=self.page_user)
+        return SignedIn(tokens, FakeTokenKeeper(self))
 
     async def server_support(self) -> ServerSupport:
         """``support``: what the fake server's CapabilityStatement allows (everything unless set)."""
