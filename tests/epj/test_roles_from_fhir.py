@@ -13,6 +13,7 @@ from mobile_app.domain.models import Role
 from mobile_app.epj import fhir, mapping
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 from mobile_app.services.session import Session
 from mobile_app.services.token_store import MemoryTokenStore
 from tests.support.epj_logins import Login
@@ -30,7 +31,7 @@ def practitioner_role(*codes: tuple[str, str], active: bool = True) -> JSON:
 
 @pytest.mark.parametrize(("codes", "role"), [
     ([LE], Role.DOCTOR), ([SP], Role.NURSE), ([HF], Role.HEALTH_WORKER),
-    ([(fhir.PRACTITIONER_ROLE, "nurse")], Role.NURSE), ([(fhir.STAFF_ROLE, "auditor")], Role.AUDITOR),
+    ([(fhir.PRACTITIONER_ROLE, "nurse")], Role.NURSE), ([(terms().staff_role.system, "auditor")], Role.AUDITOR),
     ([SP, LE], Role.DOCTOR),  # several roles: the one that may do most
     ([("urn:other", "LE")], None),  # a code counts only in its own system
 ])
