@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="check for notifications this often while the app is in use (default 30)")
     parser.add_argument("--time-zone", default="Europe/Oslo", metavar="ZONE",
                         help="the hospital's time zone: every time is shown in it (default Europe/Oslo)")
+    parser.add_argument("--terminology", type=Path, default=None, metavar="FILE",
+                        help="the hospital's terminology profile (TOML, or JSON if named *.json): its local code "
+                             "systems and codes (default: the mock EPJ's; see docs/terminology.md)")
     parser.add_argument("--no-usage-log", action="store_true",
                         help="record no usage events this run (see docs/usage-logs.md)")
     parser.add_argument("--sus-after-sessions", type=int, default=5, metavar="N",
@@ -142,11 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from mobile_app.domain import hospital_time
+    from mobile_app.epj import terminology
 
     try:
         hospital_time.set_zone(args.time_zone)
-    except ValueError as error:
+        profile = terminology.load(args.terminology)
+    except ValueError as error:  # an unknown zone; a TerminologyError naming the file and the key
         parser.error(str(error))
+    if args.terminology is not None:
+        print(f"Terminology profile: {profile.name} ({args.terminology})", flush=True)
     epj_url = args.epj_url.rstrip("/") if args.epj_url else _start_mock(args)
     if not args.epj_url:
         from mock_epj.app import DEMO_LOGINS, DEMO_PIN
@@ -165,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     config = AppConfig(epj_url=epj_url, lang=args.lang, idle_seconds=args.idle_timeout,
                        poll_seconds=max(1.0, args.poll_seconds), usage=usage, started=started,
                        sus_schedule=sus, time_zone=args.time_zone, speech_url=_start_speech(args),
-                       speech_secret=os.environ.get("VISITT_SPEECH_SECRET") or None)
+                       speech_secret=os.environ.get("VISITT_SPEECH_SECRET") or None, terminology=profile)
     web = args.web
     if not web:
         reason = _desktop_available()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,7 +79,9 @@ def _a(key: str, group: LabGroup, codes: tuple[str, ...], names: tuple[str, ...]
 
 
 H, C, K, G = LabGroup.HAEMATOLOGY, LabGroup.CHEMISTRY, LabGroup.CARDIAC, LabGroup.BLOOD_GAS
-# In display order within each group. Codes are NLK/NPU codes and the hospital's local-lab codes.
+# In display order within each group. Codes are NLK/NPU codes; a hospital's local lab codes are not
+# here but given with each call (``local_codes``: local code -> analyte key, from the EPJ client's
+# terminology profile).
 ANALYTES: tuple[Analyte, ...] = (
     _a("hb", H, ("NOR05172",), ("hemoglobin", "haemoglobin", "hb"),
        CriticalLimit("g/dl", 7.0, 20.0), CriticalLimit("g/l", 70.0, 200.0)),
@@ -101,7 +103,7 @@ ANALYTES: tuple[Analyte, ...] = (
     _a("egfr", C, (), ("egfr",)),
     _a("urea", C, (), ("karbamid", "urea")),
     _a("crp", C, ("NPU19748",), ("crp",)),
-    _a("glucose", C, ("GLUKOSE", "NPU02192"), ("glukose", "glucose"),
+    _a("glucose", C, ("NPU02192",), ("glukose", "glucose"),
        CriticalLimit("mmol/l", 2.5, 25.0)),
     _a("albumin", C, (), ("albumin",)),
     _a("ca", C, (), ("kalsium", "calcium")),
@@ -112,10 +114,10 @@ ANALYTES: tuple[Analyte, ...] = (
     _a("alp", C, (), ("alp",)),
     _a("ggt", C, (), ("gt", "ggt")),
     _a("bili", C, (), ("bilirubin",)),
-    _a("tnt", K, ("TNTHS",), ("troponin t", "troponin i", "troponin")),
-    _a("ntprobnp", K, ("NTPROBNP",), ("nt-probnp", "bnp")),
+    _a("tnt", K, (), ("troponin t", "troponin i", "troponin")),
+    _a("ntprobnp", K, (), ("nt-probnp", "bnp")),
     _a("ckmb", K, (), ("ck-mb",)),
-    _a("lactate", G, ("LAKTAT",), ("laktat", "lactate"), CriticalLimit("mmol/l", None, 4.0)),
+    _a("lactate", G, (), ("laktat", "lactate"), CriticalLimit("mmol/l", None, 4.0)),
     _a("ph", G, (), ("ph",)),
     _a("pco2", G, (), ("pco2",)),
     _a("po2", G, (), ("po2",)),
@@ -123,6 +125,7 @@ ANALYTES: tuple[Analyte, ...] = (
     _a("hco3", G, (), ("bikarbonat", "hco3", "standard bikarbonat")),
 )
 _BY_CODE = {code: (i, a) for i, a in enumerate(ANALYTES) for code in a.codes}
+_BY_KEY = {a.key: (i, a) for i, a in enumerate(ANALYTES)}
 _BY_NAME = sorted(((stem, i, a) for i, a in enumerate(ANALYTES) for stem in a.names),
                   key=lambda entry: -len(entry[0]))  # longest stem first: "ck-mb" before "ck"
 
@@ -130,11 +133,22 @@ _BY_NAME = sorted(((stem, i, a) for i, a in enumerate(ANALYTES) for stem in a.na
 # ------------------------------------------------------------------ analytes and groups
 
 
+def analyte(code: str | None, name: str | None = None,
+            local_codes: Mapping[str, str] | None = None) -> tuple[int, Analyte] | None:
+    """The known analyte for a code (of the catalogue, or a hospital's local code that
+    ``local_codes`` maps to an analyte's key), else for a name such as "P-Natrium"; with its
+    display order."""
+    if code:
+        if code in _BY_CODE:
+            return _BY_CODE[code]
+        key = local_codes.get(code) if local_codes else None
+        if key is not None and key in _BY_KEY:
+            return _BY_KEY[key]
+    return _by_name(name)
+
+
 @functools.lru_cache(maxsize=2048)
-def analyte(code: str | None, name: str | None = None) -> tuple[int, Analyte] | None:
-    """The known analyte for a code, else for a name such as "P-Natrium"; with its display order."""
-    if code and code in _BY_CODE:
-        return _BY_CODE[code]
+def _by_name(name: str | None) -> tuple[int, Analyte] | None:
     bare = _PREFIX.sub("", (name or "").strip()).casefold()
     for stem, index, found in _BY_NAME:
         if bare == stem or (bare.startswith(stem) and not bare[len(stem)].isalnum()):
@@ -142,17 +156,18 @@ def analyte(code: str | None, name: str | None = None) -> tuple[int, Analyte] | 
     return None
 
 
-def lab_group(code: str | None, name: str | None = None) -> LabGroup:
+def lab_group(code: str | None, name: str | None = None,
+              local_codes: Mapping[str, str] | None = None) -> LabGroup:
     """The group a test is shown in; tests we do not know go to OTHER."""
-    found = analyte(code, name)
+    found = analyte(code, name, local_codes)
     return found[1].group if found else LabGroup.OTHER
 
 
-def display_order(results: Iterable[LabResult]) -> list[LabResult]:
+def display_order(results: Iterable[LabResult], local_codes: Mapping[str, str] | None = None) -> list[LabResult]:
     """Results in the lab tab's order: by group, then known analytes in catalogue order, then the
     rest by name (a stable order that does not change as results arrive)."""
     def key(result: LabResult) -> tuple[int, int, str, str]:
-        found = analyte(result.code, result.name)
+        found = analyte(result.code, result.name, local_codes)
         group = list(LabGroup).index(result.group)
         return group, found[0] if found else len(ANALYTES), result.name.casefold(), result.analyte
 
@@ -175,9 +190,10 @@ def normalize_unit(unit: str | None) -> str | None:
             .replace("*", "^").replace("x10^", "10^").replace("\u00d710^", "10^"))
 
 
-def critical_limit(code: str | None, name: str | None, unit: str | None) -> CriticalLimit | None:
+def critical_limit(code: str | None, name: str | None, unit: str | None,
+                   local_codes: Mapping[str, str] | None = None) -> CriticalLimit | None:
     """Our critical limit for a test in this unit, if we have one."""
-    found = analyte(code, name)
+    found = analyte(code, name, local_codes)
     wanted = normalize_unit(unit)
     if found is None or wanted is None:
         return None
@@ -225,8 +241,9 @@ def _beyond(value: float, comparator: str | None, limit: CriticalLimit | None) -
 def lab_flag(*, value: float | None, comparator: str | None = None, low: float | None = None,
              high: float | None = None, interpretation: str | None = None, code: str | None = None,
              name: str | None = None, unit: str | None = None, status: str = "final",
-             has_text: bool = False) -> LabFlag:
-    """The flag of one result (the rules are in the module docstring)."""
+             has_text: bool = False, local_codes: Mapping[str, str] | None = None) -> LabFlag:
+    """The flag of one result (the rules are in the module docstring; ``local_codes`` as for
+    ``analyte``)."""
     if status == "cancelled":
         return LabFlag.UNKNOWN
     if status == "registered" or (value is None and not has_text):
@@ -235,7 +252,7 @@ def lab_flag(*, value: float | None, comparator: str | None = None, low: float |
     if value is None:
         return lab or LabFlag.UNKNOWN
     computed = range_flag(value, comparator, low, high)
-    critical = _beyond(value, comparator, critical_limit(code, name, unit))
+    critical = _beyond(value, comparator, critical_limit(code, name, unit, local_codes))
     if lab is LabFlag.CRITICAL:
         if computed in (LabFlag.LOW, LabFlag.HIGH):
             return LabFlag.CRITICAL_LOW if computed is LabFlag.LOW else LabFlag.CRITICAL_HIGH

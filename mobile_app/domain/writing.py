@@ -18,7 +18,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mobile_app.domain.models import PatientNoteKind
 
-# The document types of the hospital's code system .../CodeSystem/document-type, with their names.
+# The journal note types the app offers, with their names. The key is what a draft stores; the
+# hospital's document-type code for each is in the EPJ client's terminology profile.
 PROGRESS_NOTE = "daglig-notat"
 NURSING_NOTE = "sykepleienotat"
 NOTE_TYPES: dict[str, str] = {

@@ -51,7 +51,6 @@ from mobile_app.epj import (
     mapping,
     media,
     preferences,
-    recording_mapping,
     recordings,
     responses,
     ward_markers,
@@ -63,12 +62,11 @@ from mobile_app.epj.capabilities import ServerSupport
 from mobile_app.epj.errors import AccessDenied, BreakGlassUnavailable, Conflict, EpjError
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.responses import EntryResponse
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_url
 from mobile_app.epj.ward_markers import WardMarkers
 from mobile_app.epj.write_mapping import OwnAndWardNotes
 
-RECENT_PATIENTS = f"{fhir.LIST_CODE}|{fhir.RECENT_PATIENTS}"
-PADUA_METHOD = f"{recording_mapping.RISK_METHOD}|{recording_mapping.PADUA}"
 OPTIONAL_READS = frozenset({"risks", "risk_answers"})  # an EPJ without these types still shows the overview
 
 
@@ -176,10 +174,11 @@ class EpjClient:
 
     async def my_patients(self, practitioner_id: str) -> MyPatients:
         me = f"Practitioner/{practitioner_id}"
+        recent_patients = terms().list_code.token(terms().list_code.recent_patients)
         entries, _ = await self.transport.batch([
             search_url("Encounter", ("participant", me), ("status", "in-progress"),
                        ("_include", "Encounter:patient"), ("_count", SEARCH_LIMIT)),
-            search_url("List", ("source", me), ("code", RECENT_PATIENTS), ("_include", "List:item")),
+            search_url("List", ("source", me), ("code", recent_patients), ("_include", "List:item")),
         ])
         in_care, recent = (entry.bundle() for entry in entries)
         with readable():
@@ -197,13 +196,14 @@ class EpjClient:
         """Put the patient first on my recent-patients List (read, then write with a version
         check; a conflicting save by another device is re-read and retried once)."""
         me = f"Practitioner/{practitioner_id}"
-        current = mapping.recent_list(await self.transport.search("List", ("source", me), ("code", RECENT_PATIENTS)))
+        recent_patients = terms().list_code.token(terms().list_code.recent_patients)
+        current = mapping.recent_list(await self.transport.search("List", ("source", me), ("code", recent_patients)))
         for attempt in range(2):
             updated = mapping.updated_recent_list(current, practitioner_id, patient_id, keep,
                                                   datetime.now(UTC))
             try:
                 if current is None:
-                    condition = urlencode([("code", RECENT_PATIENTS), ("source", me)])
+                    condition = urlencode([("code", recent_patients), ("source", me)])
                     response = await self.transport.request("POST", f"{self.base_url}/List", body=updated,
                                                             headers={"If-None-Exist": condition})
                     if response.status_code == 201 or not response.content:
@@ -220,7 +220,7 @@ class EpjClient:
                 if attempt:
                     raise
                 current = mapping.recent_list(
-                    await self.transport.search("List", ("source", me), ("code", RECENT_PATIENTS)))
+                    await self.transport.search("List", ("source", me), ("code", recent_patients)))
         raise Conflict("The recent-patients list kept changing while it was saved")
 
     # --- one patient
@@ -440,6 +440,8 @@ def overview_queries(patient_id: str) -> dict[str, str]:
     promises none), so none depends on another: emergency access is asked for before the batch."""
     by_patient = ("patient", patient_id)
     newest = ("_sort", "-date")
+    profile = terms()
+    categories, methods = profile.communication_category, profile.risk_method
     return {
         "patient": f"Patient/{patient_id}",
         # Every Flag of the patient (R4 Flag has no status search parameter): the app keeps the active ones.
@@ -456,12 +458,12 @@ def overview_queries(patient_id: str) -> dict[str, str]:
         "documents": search_url("DocumentReference", by_patient, newest, ("_count", 50)),
         "related": search_url("RelatedPerson", by_patient, ("_count", SEARCH_LIMIT)),
         "care_plans": search_url("CarePlan", by_patient, ("_count", SEARCH_LIMIT)),
-        "plo": search_url("Communication", by_patient, ("category", f"{fhir.COMMUNICATION_CATEGORY}|plo"),
+        "plo": search_url("Communication", by_patient, ("category", categories.token(categories.plo)),
                           ("_sort", "-sent"), ("_count", 50)),
         # The newest thrombosis-risk assessment and its answers (the Padua total).
-        "risks": search_url("RiskAssessment", by_patient, ("method", PADUA_METHOD), ("_sort", "-date"),
-                            ("_count", 1)),
+        "risks": search_url("RiskAssessment", by_patient, ("method", methods.token(methods.padua)),
+                            ("_sort", "-date"), ("_count", 1)),
         "risk_answers": search_url("QuestionnaireResponse", by_patient,
-                                   ("questionnaire", recording_mapping.PADUA_QUESTIONNAIRE), ("_sort", "-authored"),
+                                   ("questionnaire", profile.questionnaires.padua), ("_sort", "-authored"),
                                    ("_count", 1)),
     }

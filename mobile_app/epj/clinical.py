@@ -29,6 +29,7 @@ from mobile_app.domain.models import (
 from mobile_app.domain.recording import uses_scale2
 from mobile_app.epj import fhir, labs, mapping, recording_mapping, worklist_mapping
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 
 LOINC = "http://loinc.org"
 BLOOD_PRESSURE = "85354-9"
@@ -37,7 +38,6 @@ DIASTOLIC = "8462-4"
 _GONE = ("entered-in-error", "refuted", "inactive", "resolved", "cancelled")
 _CRITICAL_FIRST = {"high": 0, "unable-to-assess": 1, "low": 2}
 _SEVERITY = {"severe": 3, "moderate": 2, "mild": 1}
-_FROM_MUNICIPALITY = frozenset({"innleggelsesrapport"})  # PLO types only a municipality sends
 
 
 def _gone(resource: JSON, *status_elements: str) -> bool:
@@ -87,8 +87,8 @@ def allergies(resources: Iterable[JSON]) -> list[Allergy]:
 
 
 def is_critical_condition(resource: JSON) -> bool:
-    return fhir.has_code_in(fhir.objects(resource, "category"), fhir.CRITICAL_INFORMATION,
-                            "critical-condition")
+    critical = terms().critical_information
+    return fhir.has_code_in(fhir.objects(resource, "category"), critical.system, critical.condition.code)
 
 
 def critical_condition(resource: JSON) -> CriticalCondition | None:
@@ -220,12 +220,14 @@ def document(resource: JSON) -> DocumentSummary | None:
         return None
     attachments = [fhir.obj(c, "attachment") for c in fhir.objects(resource, "content")]
     type_ = fhir.obj(resource, "type")
+    types = terms().document_type
+    code = fhir.code_of(type_, types.system)
     authors = fhir.objects(resource, "author")
     return DocumentSummary(
         id=str(resource.get("id", "")),
         title=fhir.first([fhir.text(resource, "description"), *(fhir.text(a, "title") for a in attachments),
                           fhir.concept_text(type_)]) or "",
-        type_code=fhir.code_of(type_, fhir.DOCUMENT_TYPE) or fhir.code_of(type_),
+        type_code=types.note_type_of(code) or code or fhir.code_of(type_),  # the app's note type, if one
         type_name=fhir.concept_text(type_),
         date=fhir.parse_instant(resource.get("date")) or next(
             (d for a in attachments if (d := fhir.parse_instant(a.get("creation")))), None),
@@ -311,7 +313,8 @@ def plo_message(resource: JSON, hospital: frozenset[str]) -> PloMessage:
     elif any(fhir.reference_key(r) in hospital for r in recipients):
         outgoing = False
     else:
-        outgoing = fhir.code_of(topic) not in _FROM_MUNICIPALITY
+        plo = terms().plo_message
+        outgoing = (fhir.code_of(topic, plo.system) or fhir.code_of(topic)) not in plo.from_municipality
     return PloMessage(
         id=str(resource.get("id", "")),
         message_type=fhir.concept_text(topic) or "",

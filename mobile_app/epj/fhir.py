@@ -1,8 +1,8 @@
 """Reading FHIR R4 JSON defensively: elements, data types, references and Bundles.
 
 Everything here takes parsed JSON and never raises on odd but valid FHIR: a missing element is
-``None`` or empty, a list element that is not an object is skipped. The code systems the app
-relies on are named here once.
+``None`` or empty, a list element that is not an object is skipped. The standard code and
+identifier systems the app relies on are named here once; local ones are in terminology.py.
 """
 
 from __future__ import annotations
@@ -32,15 +32,9 @@ PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 HPR_CATEGORY = "urn:oid:2.16.578.1.12.4.1.1.9060"  # Volven 9060: the HPR register's health-personnel categories
 SUBSETTED = "SUBSETTED"
 
-# The hospital's local code systems (documented in the README).
-LOCAL_CODES = "https://visitt.example.no/fhir/CodeSystem"
-CRITICAL_INFORMATION = f"{LOCAL_CODES}/critical-information"
-DOCUMENT_TYPE = f"{LOCAL_CODES}/document-type"
-COMMUNICATION_CATEGORY = f"{LOCAL_CODES}/communication-category"
-LIST_CODE = f"{LOCAL_CODES}/list-code"
-RECENT_PATIENTS = "recent-patients"
 RFC3986 = "urn:ietf:rfc:3986"  # identifiers that are URIs, e.g. urn:uuid:...
-STAFF_ROLE = f"{LOCAL_CODES}/staff-role"
+# The hospital's local code systems are not named here: they come from the terminology profile
+# (terminology.py).
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)

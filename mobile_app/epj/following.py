@@ -28,10 +28,9 @@ from mobile_app.domain.models import LabFlag, Notification, NotificationKind, No
 from mobile_app.epj import fhir, labs, own_lists
 from mobile_app.epj.errors import AccessDenied, Conflict
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_instant, search_url
 
-FOLLOWED_PATIENTS = "followed-patients"
-FOLLOW_CODE = f"{fhir.LIST_CODE}|{FOLLOWED_PATIENTS}"
 TITLE = "Visitt: pasienter jeg følger prøvesvar for"
 LABORATORY = "laboratory"
 RESULT_PAGE = 1000  # new results asked for per poll (a server may send fewer)
@@ -43,9 +42,14 @@ RESULTS_PREFIX = "results"  # notification ids: results/<patient>/<released>
 # ------------------------------------------------------------------ the List
 
 
+def follow_code() -> str:
+    """``system|code`` of a following List (the terminology profile's list code)."""
+    return terms().list_code.token(terms().list_code.followed_patients)
+
+
 def follow_search(practitioner_id: str) -> str:
     """The search for my following Lists (relative, for a batch)."""
-    return search_url("List", ("source", f"Practitioner/{practitioner_id}"), ("code", FOLLOW_CODE),
+    return search_url("List", ("source", f"Practitioner/{practitioner_id}"), ("code", follow_code()),
                       ("_count", SEARCH_LIMIT))
 
 
@@ -53,8 +57,9 @@ def follow_lists(bundle: JSON, practitioner_id: str) -> list[JSON]:
     """My following Lists of a search, newest first (a server that shows others' lists too has
     them left out: only a list whose source is me counts)."""
     me = f"Practitioner/{practitioner_id}"
+    codes = terms().list_code
     found = [r for r in fhir.of_type(bundle, "List", "match")
-             if fhir.has_code(fhir.obj(r, "code"), fhir.LIST_CODE, FOLLOWED_PATIENTS)
+             if fhir.has_code(fhir.obj(r, "code"), codes.system, codes.followed_patients.code)
              and fhir.reference_key(fhir.obj(r, "source")) == me and r.get("status", "current") == "current"]
     found.sort(key=lambda r: fhir.text(fhir.obj(r, "meta"), "lastUpdated") or "", reverse=True)
     return found
@@ -85,7 +90,7 @@ def with_patient(current: JSON | None, practitioner_id: str, patient_id: str, no
         return None
     resource: JSON = dict(current) if current else {
         "resourceType": "List", "status": "current", "mode": "working", "title": TITLE,
-        "code": {"coding": [{"system": fhir.LIST_CODE, "code": FOLLOWED_PATIENTS}]},
+        "code": {"coding": [terms().list_code.coding(terms().list_code.followed_patients)]},
         "source": {"reference": f"Practitioner/{practitioner_id}"},
     }
     stamp = now.isoformat(timespec="seconds")
@@ -108,7 +113,7 @@ def without_patient(current: JSON | None, patient_id: str, now: datetime) -> JSO
 
 
 async def _mine(http: FhirTransport, practitioner_id: str) -> list[JSON]:
-    bundle = await http.search("List", ("source", f"Practitioner/{practitioner_id}"), ("code", FOLLOW_CODE),
+    bundle = await http.search("List", ("source", f"Practitioner/{practitioner_id}"), ("code", follow_code()),
                                ("_count", SEARCH_LIMIT))
     with readable("followed patients"):
         return follow_lists(bundle, practitioner_id)
@@ -129,7 +134,7 @@ async def follow(http: FhirTransport, practitioner_id: str, patient_id: str, now
         if body is None:
             return
         try:
-            if await own_lists.save(http, current, body, FOLLOW_CODE, practitioner_id):
+            if await own_lists.save(http, current, body, follow_code(), practitioner_id):
                 return
         except Conflict:
             if attempt:
@@ -147,7 +152,7 @@ async def unfollow(http: FhirTransport, practitioner_id: str, patient_id: str, n
             for resource in lists:
                 body = without_patient(resource, patient_id, now)
                 if body is not None:
-                    await own_lists.save(http, resource, body, FOLLOW_CODE, practitioner_id)
+                    await own_lists.save(http, resource, body, follow_code(), practitioner_id)
             return
         except Conflict:
             if attempt:

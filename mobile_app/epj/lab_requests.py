@@ -36,6 +36,7 @@ from mobile_app.domain.models import (
 )
 from mobile_app.epj import fhir, following, labs, notifications, responses, signing
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_instant, search_url
 
 LAB_PAGE = 1000  # results asked for per page; a server may send fewer and a next link
@@ -138,7 +139,8 @@ async def notifications_for(http: FhirTransport, practitioner_id: str,
     only those created or changed after it."""
     me = f"Practitioner/{practitioner_id}"
     changed = [("_lastUpdated", f"gt{search_instant(since)}")] if since else []
-    categories = ",".join(f"{fhir.COMMUNICATION_CATEGORY}|{c}" for c in notifications.NOTIFICATION_CATEGORIES)
+    known = terms().communication_category
+    categories = ",".join(known.token(c) for c in notifications.notification_categories())
     entries, _ = await http.batch([
         search_url("Communication", ("recipient", me), ("category", categories), *changed, ("_sort", "-sent"),
                    ("_count", SEARCH_LIMIT)),

@@ -35,13 +35,10 @@ from mobile_app.domain.models import (
 )
 from mobile_app.epj import fhir
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 
 REPORT_CATEGORY = "http://terminology.hl7.org/CodeSystem/v2-0074"
 MICRO_CATEGORIES = frozenset({"MB", "MCB", "MYC", "PAR", "VR"})  # v2-0074 microbiology sections
-MICRO_ANTIBIOTIC = f"{fhir.LOCAL_CODES}/antibiotic"
-MICRO_OBSERVATION = f"{fhir.LOCAL_CODES}/micro-observation"
-MICRO_SYSTEMS = frozenset({MICRO_ANTIBIOTIC, MICRO_OBSERVATION})
-LOCAL_LAB = f"{fhir.LOCAL_CODES}/local-lab"
 SNOMED = "http://snomed.info/sct"
 NO_GROWTH_CODES = frozenset({"264868006"})  # SNOMED CT: no growth
 _NO_GROWTH_WORDS = ("ingen vekst", "no growth", "ikke vekst")
@@ -49,7 +46,6 @@ ISO_21089_LIFECYCLE = "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle
 VERIFY = "verify"  # the activity of a signature (ISO 21089 "Verify Record Lifecycle Event")
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 VERIFIER = "verifier"  # the signer's agent type
-_CODE_PREFERENCE = (lab_domain.NLK, LOCAL_LAB)  # which coding names the analyte, if several
 _SIR = frozenset({"S", "I", "R"})
 
 
@@ -102,7 +98,8 @@ def _micro_members(observations: list[JSON], micro: set[str]) -> set[str]:
 
 
 def is_micro_observation(resource: JSON) -> bool:
-    return any(c.get("system") in MICRO_SYSTEMS for c in fhir.codings(fhir.obj(resource, "code")))
+    micro = terms().micro_systems
+    return any(c.get("system") in micro for c in fhir.codings(fhir.obj(resource, "code")))
 
 
 # ------------------------------------------------------------------ one result
@@ -110,7 +107,7 @@ def is_micro_observation(resource: JSON) -> bool:
 
 def _main_coding(concept: JSON) -> JSON:
     codings = fhir.codings(concept)
-    for system in _CODE_PREFERENCE:
+    for system in (lab_domain.NLK, terms().local_lab.system):  # which coding names the analyte, if several
         for coding in codings:
             if coding.get("system") == system and fhir.text(coding, "code"):
                 return coding
@@ -240,9 +237,10 @@ def lab_result(resource: JSON, report: ReportInfo | None = None, signatures: Sig
     low, high, range_text, range_unit = _reference_range(resource)
     unit = unit or range_unit
     interpretation = _interpretation(resource)
+    local_codes = terms().local_lab.by_code
     flag = lab_domain.lab_flag(value=value, comparator=comparator, low=low, high=high,
                                interpretation=interpretation, code=code, name=name, unit=unit,
-                               status=status, has_text=value_text is not None)
+                               status=status, has_text=value_text is not None, local_codes=local_codes)
     return LabResult(
         id=str(resource.get("id", "")), code=code, system=fhir.text(main, "system"), name=name,
         value=value, value_text=value_text, comparator=comparator, unit=unit, low=low, high=high,
@@ -250,7 +248,7 @@ def lab_result(resource: JSON, report: ReportInfo | None = None, signatures: Sig
         time=fhir.first_instant(resource, "effectiveDateTime", "effectiveInstant")
         or fhir.period_start(resource, "effectivePeriod") or fhir.parse_instant(resource.get("issued")),
         status=status, version=fhir.version_id(resource), flag=flag,
-        group=lab_domain.lab_group(code, name), issued=fhir.parse_instant(resource.get("issued")),
+        group=lab_domain.lab_group(code, name, local_codes), issued=fhir.parse_instant(resource.get("issued")),
         reference_text=range_text, signature=signature(resource, signatures or {}),
         report_id=report.id if report else None, panel=report.panel if report else None,
         performer=fhir.first([*(fhir.display(p) for p in fhir.objects(resource, "performer")),
@@ -301,7 +299,7 @@ def lab_panel(patient_id: str, observations: Iterable[JSON], reports: Iterable[J
             latest.setdefault(result.analyte, result)
     return LabPanel(
         patient_id=patient_id,
-        latest=tuple(lab_domain.display_order(latest.values())),
+        latest=tuple(lab_domain.display_order(latest.values(), terms().local_lab.by_code)),
         pending=tuple(r for r in ordered if r.flag is LabFlag.PENDING),
         history={key: tuple(reversed(found)) for key, found in history.items()},
         fetched_at=fetched_at,

@@ -25,6 +25,7 @@ from mobile_app.domain.models import (
 )
 from mobile_app.epj import fhir
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 
 RECENT_LIST_TITLE = "Nylig åpnede pasienter"
 NO_BED_ROOM = 10**6  # sort key of patients on a ward without a known bed: after every room
@@ -70,12 +71,12 @@ def role(value: Any) -> Role:
 
 
 # PractitionerRole.code -> role: the HPR register's categories (LE lege, SP sykepleier, HF
-# helsefagarbeider), HL7's practitioner-role codes, and the hospital's own staff roles.
-_ROLE_CODES: dict[tuple[str, str], Role] = {
+# helsefagarbeider) and HL7's practitioner-role codes; the hospital's own staff roles are in the
+# terminology profile.
+_STANDARD_ROLE_CODES: dict[tuple[str, str], Role] = {
     (fhir.HPR_CATEGORY, "LE"): Role.DOCTOR, (fhir.HPR_CATEGORY, "SP"): Role.NURSE,
     (fhir.HPR_CATEGORY, "HF"): Role.HEALTH_WORKER,
     (fhir.PRACTITIONER_ROLE, "doctor"): Role.DOCTOR, (fhir.PRACTITIONER_ROLE, "nurse"): Role.NURSE,
-    (fhir.STAFF_ROLE, "auditor"): Role.AUDITOR,
 }
 # When a person holds several roles, the one that may do most counts (a doctor who is also a nurse).
 _ROLE_RANK = (Role.DOCTOR, Role.NURSE, Role.HEALTH_WORKER, Role.AUDITOR)
@@ -83,13 +84,15 @@ _ROLE_RANK = (Role.DOCTOR, Role.NURSE, Role.HEALTH_WORKER, Role.AUDITOR)
 
 def practitioner_role(roles: Iterable[JSON]) -> Role | None:
     """The role from a practitioner's active PractitionerRoles; None when no code is one we know."""
+    staff = terms().staff_role
+    known_codes = {**_STANDARD_ROLE_CODES, (staff.system, staff.auditor.code): Role.AUDITOR}
     found: set[Role] = set()
     for resource in roles:
         if resource.get("active") is False:
             continue
         for concept in fhir.objects(resource, "code"):
             for coding in fhir.codings(concept):
-                known = _ROLE_CODES.get((str(coding.get("system", "")), str(coding.get("code", ""))))
+                known = known_codes.get((str(coding.get("system", "")), str(coding.get("code", ""))))
                 if known is not None:
                     found.add(known)
     return next((r for r in _ROLE_RANK if r in found), None)
@@ -284,8 +287,9 @@ def wards(bundle: JSON) -> list[Ward]:
 
 def recent_list(bundle: JSON) -> JSON | None:
     """The practitioner's recent-patients List from a List searchset (the newest, if several)."""
+    codes = terms().list_code
     lists = [r for r in fhir.of_type(bundle, "List", "match")
-             if fhir.has_code(fhir.obj(r, "code"), fhir.LIST_CODE, fhir.RECENT_PATIENTS)]
+             if fhir.has_code(fhir.obj(r, "code"), codes.system, codes.recent_patients.code)]
     lists.sort(key=lambda r: fhir.text(fhir.obj(r, "meta"), "lastUpdated") or "", reverse=True)
     return lists[0] if lists else None
 
@@ -337,7 +341,7 @@ def updated_recent_list(current: JSON | None, practitioner_id: str, patient_id: 
         "status": "current",
         "mode": "working",
         "title": RECENT_LIST_TITLE,
-        "code": {"coding": [{"system": fhir.LIST_CODE, "code": fhir.RECENT_PATIENTS}]},
+        "code": {"coding": [terms().list_code.coding(terms().list_code.recent_patients)]},
         "source": {"reference": f"Practitioner/{practitioner_id}"},
     }
     resource["date"] = stamp
@@ -423,11 +427,12 @@ def _bed(bed: WardBed, occupant: tuple[PatientSummary, JSON] | None, flagged: se
 
 def critical_flag_patients(flags: Iterable[JSON]) -> set[str]:
     """Patients with an active critical-information Flag."""
+    critical = terms().critical_information
     found: set[str] = set()
     for flag in flags:
         concepts = [*fhir.objects(flag, "category"), fhir.obj(flag, "code")]
         if flag.get("status", "active") == "active" and fhir.has_code_in(
-                concepts, fhir.CRITICAL_INFORMATION, "critical-information"):
+                concepts, critical.system, critical.flag.code):
             patient_id = fhir.reference_id(fhir.obj(flag, "subject"), "Patient")
             if patient_id:
                 found.add(patient_id)

@@ -12,6 +12,7 @@ from mobile_app.domain.media import ClinicalPhoto, DictationDraft, PhotoDraft, S
 from mobile_app.epj import fhir, media_mapping, responses, write_mapping
 from mobile_app.epj.errors import Conflict
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.transport import FhirTransport, readable
 from mobile_app.epj.write_mapping import client_id_query
 from mobile_app.epj.writes import check_input
@@ -23,9 +24,10 @@ async def secretary_service(http: FhirTransport, ward_id: str | None) -> JSON | 
     """The Organization that transcribes the ward's dictations (None: the EPJ names none)."""
     if not ward_id:
         return None
-    bundle = await http.search("Organization", ("type", media_mapping.SECRETARY_KIND), ("_count", 100))
+    kinds = terms().organization_kind
+    bundle = await http.search("Organization", ("type", kinds.token(kinds.secretary_service)), ("_count", 100))
     return next((org for org in fhir.of_type(bundle, "Organization", "match")
-                 if write_mapping.has_identifier(org, media_mapping.SECRETARY_SERVICE, ward_id)), None)
+                 if write_mapping.has_identifier(org, terms().identifier_systems.secretary_service, ward_id)), None)
 
 
 async def save_dictation(http: FhirTransport, draft: DictationDraft) -> SentDictation:

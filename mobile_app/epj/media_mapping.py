@@ -20,14 +20,11 @@ from mobile_app.domain.media import ClinicalPhoto, DictationDraft, PhotoDraft, S
 from mobile_app.epj import fhir
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.recording_mapping import full_url, part_id
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.write_mapping import URI, instant, uuid_identifier
 
-LOCAL = fhir.LOCAL_CODES.removesuffix("/CodeSystem")
-DICTATION_TYPE = "diktat"
-TASK_TYPE = f"{fhir.LOCAL_CODES}/task-type"
-TRANSCRIPTION = "transcription"
-SECRETARY_SERVICE = f"{LOCAL}/sid/secretary-service"  # Organization.identifier: value = the ward id
-SECRETARY_KIND = f"{fhir.LOCAL_CODES}/organization-kind|secretary-service"  # Organization.type
+# The dictation's document type, the transcription task's type and the secretary service's type
+# and identifier system are in the terminology profile.
 MEDIA_TYPE = "http://terminology.hl7.org/CodeSystem/media-type"
 
 
@@ -52,7 +49,7 @@ def secretary_owner(ward_id: str | None, found: JSON | None) -> JSON:
     by the ward's identifier (the EPJ's own routing finds it)."""
     if found is not None and found.get("id"):
         return _ref("Organization", str(found["id"]), fhir.text(found, "name"))
-    return {"identifier": {"system": SECRETARY_SERVICE, "value": ward_id or "unknown"},
+    return {"identifier": {"system": terms().identifier_systems.secretary_service, "value": ward_id or "unknown"},
             "display": "Merkantil tjeneste"}
 
 
@@ -65,12 +62,12 @@ def dictation_transaction(draft: DictationDraft, owner: JSON) -> JSON:
     """The dictation's DocumentReference and its transcription Task, in one transaction."""
     recorded = instant(draft.recorded_at)
     me = _ref("Practitioner", draft.author_id, draft.author_name)
+    types, tasks = terms().document_type, terms().task_type
     document: JSON = {
         "resourceType": "DocumentReference",
         "identifier": [uuid_identifier(draft.client_id)],
         "status": "current", "docStatus": "preliminary",
-        "type": {"coding": [{"system": fhir.DOCUMENT_TYPE, "code": DICTATION_TYPE, "display": "Diktat"}],
-                 "text": "Diktat"},
+        "type": {"coding": [types.coding(types.dictation)], "text": "Diktat"},
         "subject": _ref("Patient", draft.patient_id),
         "date": recorded,
         "author": [me],
@@ -81,8 +78,7 @@ def dictation_transaction(draft: DictationDraft, owner: JSON) -> JSON:
         "resourceType": "Task",
         "identifier": [uuid_identifier(part_id(draft.client_id, "task"))],
         "status": "requested", "intent": "order", "priority": "routine",
-        "code": {"coding": [{"system": TASK_TYPE, "code": TRANSCRIPTION, "display": "Transkribering"}],
-                 "text": "Skriv diktat"},
+        "code": {"coding": [tasks.coding(tasks.transcription)], "text": "Skriv diktat"},
         "description": dictation_title(draft),
         "focus": {"reference": f"urn:uuid:{draft.client_id}"},
         "for": _ref("Patient", draft.patient_id),

@@ -19,15 +19,19 @@ from datetime import datetime
 from mobile_app.domain.models import Notification, NotificationKind, NotificationView
 from mobile_app.epj import fhir
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 
-LAB_NOTIFICATION = "lab-notification"
-INTERNAL_MESSAGE = "internal-message"
-NOTIFICATION_CATEGORIES = (LAB_NOTIFICATION, INTERNAL_MESSAGE)
 OPEN_TASK_STATUSES = ("requested", "received", "accepted", "in-progress")
 _URGENT = frozenset({"urgent", "asap", "stat"})
 
 
 # ------------------------------------------------------------------ notifications
+
+
+def notification_categories() -> tuple[str, str]:
+    """The Communication.category codes the notification centre shows: lab notifications, messages."""
+    known = terms().communication_category
+    return known.lab_notification.code, known.internal_message.code
 
 
 def _categories(resource: JSON) -> set[str]:
@@ -41,9 +45,10 @@ def communication_notification(resource: JSON) -> Notification | None:
         return None
     categories = _categories(resource)
     patient = fhir.reference_id(fhir.obj(resource, "subject"), "Patient")
-    if LAB_NOTIFICATION in categories:
+    lab_notification, internal_message = notification_categories()
+    if lab_notification in categories:
         kind, view = NotificationKind.LAB_RESULT, NotificationView.LAB
-    elif INTERNAL_MESSAGE in categories:
+    elif internal_message in categories:
         kind, view = NotificationKind.MESSAGE, NotificationView.OVERVIEW if patient else NotificationView.MESSAGE
     else:
         return None

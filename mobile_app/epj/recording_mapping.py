@@ -29,7 +29,8 @@ from mobile_app.domain.recording import Spo2ScaleDraft, ThrombosisRiskDraft, Vit
 from mobile_app.domain.vital_entry import OxygenDevice, VitalField
 from mobile_app.epj import fhir
 from mobile_app.epj.fhir import JSON
-from mobile_app.epj.write_mapping import LOCAL, URI, has_identifier, instant, modified_by, uuid_identifier
+from mobile_app.epj.terminology import terms
+from mobile_app.epj.write_mapping import URI, has_identifier, instant, modified_by, uuid_identifier
 
 LOINC = news2.LOINC
 SNOMED = "http://snomed.info/sct"
@@ -38,14 +39,8 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
-ACVPU = f"{fhir.LOCAL_CODES}/acvpu"
-OXYGEN_DEVICES = f"{fhir.LOCAL_CODES}/oxygen-device"
-NEWS2_RESPONSE = f"{fhir.LOCAL_CODES}/news2-response"
-RISK_METHOD = f"{fhir.LOCAL_CODES}/risk-method"
-PADUA = "padua"
-PADUA_QUESTIONNAIRE = f"{LOCAL}/Questionnaire/padua"
-SPO2_SCALE_KEY = f"{LOCAL}/sid/spo2-scale"
-SPO2_SCALE_CODES = f"{fhir.LOCAL_CODES}/news2-spo2-scale"
+# The local code systems (ACVPU, oxygen devices, NEWS2 response, risk method, SpO2 scale), the SpO2
+# scale choice's identifier system and the Padua Questionnaire's URL are in the terminology profile.
 
 # SNOMED CT UK extension: the NEWS2 total and each parameter's score (checked against published
 # FHIR profiles and examples; docs/vital-signs.md says where).
@@ -192,11 +187,11 @@ def vital_sign_parts(draft: VitalSignsDraft) -> list[tuple[str, JSON]]:
             oxygen["dataAbsentReason"] = {"coding": [_coding(DATA_ABSENT, "not-performed", "Not Performed")],
                                          "text": "Litermengde ikke målt"}
         if draft.on_oxygen and draft.oxygen_device is not None:
-            device = draft.oxygen_device
+            device, devices = draft.oxygen_device, terms().oxygen_device.system
             oxygen["component"] = [{
-                "code": {"coding": [_coding(OXYGEN_DEVICES, news2.OXYGEN_DEVICE, "Oxygen delivery device")],
+                "code": {"coding": [_coding(devices, news2.OXYGEN_DEVICE, "Oxygen delivery device")],
                          "text": "Oksygenutstyr"},
-                "valueCodeableConcept": {"coding": [_coding(OXYGEN_DEVICES, device.value, DEVICE_TEXT[device])],
+                "valueCodeableConcept": {"coding": [_coding(devices, device.value, DEVICE_TEXT[device])],
                                          "text": DEVICE_TEXT[device]}}]
         parts.append(("oxygen", _observation(draft, "oxygen", _loinc(code, display, text), **oxygen,
                                              **_confirmed_note(draft, VitalField.OXYGEN_FLOW))))
@@ -220,7 +215,7 @@ def vital_sign_parts(draft: VitalSignsDraft) -> list[tuple[str, JSON]]:
         english, norwegian = ACVPU_TEXT[level]
         parts.append(("consciousness", _observation(
             draft, "consciousness", _loinc(news2.CONSCIOUSNESS, "Level of responsiveness", "Bevissthet (ACVPU)"),
-            valueCodeableConcept={"coding": [_coding(ACVPU, level.value, english)],
+            valueCodeableConcept={"coding": [_coding(terms().acvpu.system, level.value, english)],
                                   "text": f"{norwegian} ({level.value})"})))
     if draft.temperature is not None:
         code, display, text, ucum, unit = _QUANTITIES[VitalField.TEMPERATURE]
@@ -255,7 +250,7 @@ def news2_observation(draft: VitalSignsDraft, members: list[str]) -> JSON:
     resource["category"] = [{"coding": [_coding(OBSERVATION_CATEGORY, "survey", "Survey")]}]
     if score.complete:
         resource["valueQuantity"] = _score(score.total)
-        resource["interpretation"] = [{"coding": [_coding(NEWS2_RESPONSE, score.band.value)],
+        resource["interpretation"] = [{"coding": [_coding(terms().news2_response.system, score.band.value)],
                                        "text": _RESPONSE_TEXT[score.band.value]}]
     else:
         resource["dataAbsentReason"] = {
@@ -263,7 +258,8 @@ def news2_observation(draft: VitalSignsDraft, members: list[str]) -> JSON:
             "text": f"Ufullstendig sett, ingen NEWS2: mangler {missing_text(score.missing)}"}
     resource["component"] = components
     resource["derivedFrom"] = [{"reference": url} for url in members]
-    resource["method"] = {"coding": [_coding(SPO2_SCALE_CODES, f"scale-{score.scale}")],
+    scales = terms().news2_spo2_scale
+    resource["method"] = {"coding": [scales.coding(scales.of(score.scale), display=False)],
                           "text": f"SpO2 skala {score.scale}"}
     return resource
 
@@ -305,7 +301,7 @@ def questionnaire_response(draft: ThrombosisRiskDraft) -> JSON:
     resource: JSON = {
         "resourceType": "QuestionnaireResponse",
         "identifier": uuid_identifier(part_id(draft.client_id, "answers")),
-        "questionnaire": PADUA_QUESTIONNAIRE,
+        "questionnaire": terms().questionnaires.padua,
         "status": "completed",
         "subject": _ref("Patient", draft.patient_id),
         "authored": instant(draft.assessed_at),
@@ -322,13 +318,14 @@ def questionnaire_response(draft: ThrombosisRiskDraft) -> JSON:
 
 
 def risk_assessment(draft: ThrombosisRiskDraft, basis: str) -> JSON:
+    methods = terms().risk_method
     score = draft.score
     level = "high" if score.high_risk else "low"
     resource: JSON = {
         "resourceType": "RiskAssessment",
         "identifier": [uuid_identifier(draft.client_id)],
         "status": "final",
-        "method": {"coding": [_coding(RISK_METHOD, PADUA, "Padua Prediction Score")], "text": "Padua"},
+        "method": {"coding": [methods.coding(methods.padua)], "text": "Padua"},
         "code": {"text": "Risiko for venøs tromboembolisme"},
         "subject": _ref("Patient", draft.patient_id),
         "occurrenceDateTime": instant(draft.assessed_at),
@@ -366,8 +363,9 @@ def padua_total(response: JSON) -> int | None:
 
 def thrombosis_risk(assessment: JSON, responses: Iterable[JSON] = ()) -> ThrombosisRisk | None:
     """A Padua RiskAssessment (with the total from its QuestionnaireResponse when at hand)."""
+    methods = terms().risk_method
     if assessment.get("status") in ("entered-in-error", "cancelled") or not fhir.has_code(
-            fhir.obj(assessment, "method"), RISK_METHOD, PADUA):
+            fhir.obj(assessment, "method"), methods.system, methods.padua.code):
         return None
     predictions = fhir.objects(assessment, "prediction")
     level = fhir.code_of(fhir.obj(predictions[0], "qualitativeRisk"), RISK_PROBABILITY) if predictions else None
@@ -403,10 +401,11 @@ def risk_by_patient(assessments: Iterable[JSON]) -> dict[str, ThrombosisRisk]:
 def spo2_scale_flag(draft: Spo2ScaleDraft, write_id: str) -> JSON:
     text = ("NEWS2: SpO2 skala 2 (målmetning 88–92 %)" if draft.scale == 2
             else "NEWS2: SpO2 skala 1 (skala 2 valgt bort)")
-    coding = _coding(SPO2_SCALE_CODES, f"scale-{draft.scale}", f"SpO2 scale {draft.scale}")
+    scales = terms().news2_spo2_scale
+    coding = scales.coding(scales.of(draft.scale))
     return {
         "resourceType": "Flag",
-        "identifier": [{"system": SPO2_SCALE_KEY, "value": draft.patient_id},
+        "identifier": [{"system": terms().identifier_systems.spo2_scale, "value": draft.patient_id},
                        {"use": "secondary", **uuid_identifier(write_id)}],
         "status": "active",
         "category": [{"coding": [_coding(FLAG_CATEGORY, "clinical", "Clinical")]}],
@@ -420,12 +419,13 @@ def spo2_scale_flag(draft: Spo2ScaleDraft, write_id: str) -> JSON:
 def scale_choice(flag: JSON) -> Spo2ScaleChoice | None:
     if flag.get("resourceType") != "Flag" or flag.get("status", "active") != "active":
         return None
-    if not any(i.get("system") == SPO2_SCALE_KEY for i in fhir.objects(flag, "identifier")):
+    if not any(i.get("system") == terms().identifier_systems.spo2_scale for i in fhir.objects(flag, "identifier")):
         return None
-    code = fhir.code_of(fhir.obj(flag, "code"), SPO2_SCALE_CODES)
-    if code not in ("scale-1", "scale-2"):
+    scales = terms().news2_spo2_scale
+    scale = scales.scale_of(fhir.code_of(fhir.obj(flag, "code"), scales.system))
+    if scale is None:
         return None
-    return Spo2ScaleChoice(scale=2 if code == "scale-2" else 1, flag_id=str(flag.get("id", "")),
+    return Spo2ScaleChoice(scale=scale, flag_id=str(flag.get("id", "")),
                            version=fhir.version_id(flag),
                            chosen_by=modified_by(flag) or fhir.display(fhir.obj(flag, "author")),
                            chosen_at=fhir.parse_instant(fhir.obj(flag, "meta").get("lastUpdated"))
@@ -448,12 +448,13 @@ def scale_choices(flags: Iterable[JSON]) -> dict[str, Spo2ScaleChoice]:
 
 def recorded_scales(observations: Iterable[JSON]) -> dict[datetime, int]:
     """The SpO2 scale each NEWS2 score was recorded with, by the time of its set."""
+    scales = terms().news2_spo2_scale
     found: dict[datetime, int] = {}
     for resource in observations:
         if not fhir.has_code(fhir.obj(resource, "code"), SNOMED, NEWS2_TOTAL):
             continue
         when = fhir.parse_instant(resource.get("effectiveDateTime"))
-        code = fhir.code_of(fhir.obj(resource, "method"), SPO2_SCALE_CODES)
-        if when is not None and code in ("scale-1", "scale-2"):
-            found[when] = 2 if code == "scale-2" else 1
+        scale = scales.scale_of(fhir.code_of(fhir.obj(resource, "method"), scales.system))
+        if when is not None and scale is not None:
+            found[when] = scale
     return found

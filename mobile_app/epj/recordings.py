@@ -34,6 +34,7 @@ from mobile_app.epj import clinical, fhir, recording_mapping, responses, write_m
 from mobile_app.epj.errors import BadResponse, Conflict
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.lab_requests import LAB_PAGE
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_instant, search_url
 
 HISTORY_DAYS = 30  # the NEWS2 trend covers this much
@@ -124,7 +125,7 @@ async def save_spo2_scale(http: FhirTransport, draft: Spo2ScaleDraft, write_id: 
         except Conflict:
             current = await _read_flag(http, draft.flag_id, draft.patient_id)
     else:
-        query = write_mapping.identifier_query(recording_mapping.SPO2_SCALE_KEY, draft.patient_id)
+        query = write_mapping.identifier_query(terms().identifier_systems.spo2_scale, draft.patient_id)
         response = await http.request("POST", f"{http.base_url}/Flag", body=body, headers={"If-None-Exist": query},
                                       patient_id=draft.patient_id)
         current = http.resource(response, "Flag")
@@ -191,7 +192,8 @@ def scale_searches(*params: tuple[str, str | int]) -> list[str]:
         search_url("Condition", *params, ("code", news2.HYPERCAPNIC_FAILURE), ("clinical-status", "active"),
                    ("_count", SEARCH_LIMIT)),
         # R4 Flag has no status search parameter: scale_choices keeps the active ones.
-        search_url("Flag", *params, ("identifier", f"{recording_mapping.SPO2_SCALE_KEY}|"), ("_count", SEARCH_LIMIT)),
+        search_url("Flag", *params, ("identifier", f"{terms().identifier_systems.spo2_scale}|"),
+                   ("_count", SEARCH_LIMIT)),
     ]
 
 

@@ -28,8 +28,8 @@ from mobile_app.epj.errors import Conflict
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.labs import ISO_21089_LIFECYCLE, PARTICIPANT_TYPE, VERIFIER, VERIFY
 from mobile_app.epj.responses import EntryResponse
+from mobile_app.epj.terminology import terms
 
-EXT_LAST_MODIFIED_BY = "https://visitt.example.no/fhir/StructureDefinition/last-modified-by"
 SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
 VERIFICATION_SIGNATURE = "1.2.840.10065.1.12.1.5"
 # The mock's 412 text: "... on Observation/x: you edited version 1, but version 2 was saved by NAME at TIME."
@@ -100,7 +100,7 @@ def signed_results(entries: list[EntryResponse], seen: Mapping[str, str], signer
 
 def _modified_by(resource: JSON) -> str | None:
     for extension in fhir.objects(fhir.obj(resource, "meta"), "extension"):
-        if extension.get("url") == EXT_LAST_MODIFIED_BY:
+        if extension.get("url") == terms().extensions.last_modified_by:
             reference = fhir.obj(extension, "valueReference")
             return fhir.display(reference) or fhir.reference_key(reference)
     return None

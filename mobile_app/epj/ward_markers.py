@@ -29,6 +29,7 @@ from mobile_app.domain.padua import needs_assessment
 from mobile_app.epj import fhir, labs, mapping, recording_mapping, recordings, write_mapping
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.lab_requests import LAB_PAGE, unsigned_results, ward_stays
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_instant, search_url
 
 VITALS_HOURS = 24  # vital signs older than this give no score
@@ -84,7 +85,7 @@ async def ward_markers(http: FhirTransport, ward_id: str, now: datetime | None =
     entries, _ = await http.batch([
         ward_stays(ward_id),
         *_marker_searches(now),
-        search_url("RiskAssessment", ("method", f"{recording_mapping.RISK_METHOD}|{recording_mapping.PADUA}"),
+        search_url("RiskAssessment", ("method", terms().risk_method.token(terms().risk_method.padua)),
                    ("date", f"ge{search_instant(now - timedelta(days=RISK_DAYS))}"), ("_sort", "-date"),
                    ("_count", SEARCH_LIMIT)),
     ])

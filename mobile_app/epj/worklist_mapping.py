@@ -10,6 +10,7 @@ from mobile_app.domain.models import OUTPATIENT_CLASSES, Attendance, Colleague, 
 from mobile_app.domain.worklists import Appointment, BookOwner, WorkTask
 from mobile_app.epj import fhir, mapping
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.write_mapping import instant
 
 _URGENT = frozenset({"urgent", "asap", "stat"})
@@ -104,14 +105,11 @@ def attendances(stays: Iterable[Stay]) -> list[Attendance]:
 # ------------------------------------------------------------------ writes
 
 
-# Who saved a version, as the mock EPJ stamps it (a server's extra: a plain FHIR server says nothing).
-LAST_MODIFIED_BY = f"{fhir.LOCAL_CODES.removesuffix('/CodeSystem')}/StructureDefinition/last-modified-by"
-
-
 def modified_by_ref(resource: JSON) -> str | None:
-    """The reference of whoever saved this version (the mock's meta extension), if the server says."""
+    """The reference of whoever saved this version (the mock's meta extension ``last_modified_by``
+    of the terminology profile: a server's extra, a plain FHIR server says nothing), if the server says."""
     for extension in fhir.objects(fhir.obj(resource, "meta"), "extension"):
-        if extension.get("url") == LAST_MODIFIED_BY:
+        if extension.get("url") == terms().extensions.last_modified_by:
             return fhir.text(fhir.obj(extension, "valueReference"), "reference")
     return None
 

@@ -41,13 +41,9 @@ from mobile_app.domain.writing import (
 from mobile_app.epj import clinical, fhir, mapping
 from mobile_app.epj.errors import Conflict
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 
 URI = fhir.RFC3986
-LOCAL = fhir.LOCAL_CODES.removesuffix("/CodeSystem")
-NOTE_CATEGORY = f"{fhir.LOCAL_CODES}/note-category"
-NOTE_KEY = {OWN_NOTE: f"{LOCAL}/sid/own-note", WARD_NOTE: f"{LOCAL}/sid/ward-note"}
-NOTE_NAMES = {OWN_NOTE: "Eget notat", WARD_NOTE: "Avdelingsnotat"}
-INTERNAL_MESSAGE = f"{fhir.COMMUNICATION_CATEGORY}|internal-message"
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 RESTRICTED = {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}
 _DOC_STATUS = {NoteStatus.DRAFT: "preliminary", NoteStatus.FINAL: "final"}
@@ -134,14 +130,16 @@ def conflict_with(resource: JSON, detail: str = "", provenances: Iterable[JSON] 
 def document_reference(draft: NoteDraft, *, amend: bool = False) -> JSON:
     """A journal note as a DocumentReference with the text as base64 text/plain (UTF-8)."""
     name = NOTE_TYPES.get(draft.note_type, draft.note_type)
+    types = terms().document_type
+    known = types.note_types.get(draft.note_type)  # the hospital's code for the app's note type
+    coding = types.coding(known) if known else {"system": types.system, "code": draft.note_type, "display": name}
     written = instant(draft.created)
     resource: JSON = {
         "resourceType": "DocumentReference",
         "identifier": [uuid_identifier(draft.client_id)],
         "status": "current",
         "docStatus": "amended" if amend else _DOC_STATUS[draft.status],
-        "type": {"coding": [{"system": fhir.DOCUMENT_TYPE, "code": draft.note_type, "display": name}],
-                 "text": name},
+        "type": {"coding": [coding], "text": name},
         "subject": _ref("Patient", draft.patient_id),
         "date": written,
         "author": [_ref("Practitioner", draft.author_id, draft.author_name)],
@@ -166,7 +164,9 @@ def same_note(resource: JSON, draft: NoteDraft) -> bool:
     summary = clinical.document(resource)
     if summary is None or summary.text != draft.text or summary.title != draft.display_title:
         return False
-    if fhir.code_of(fhir.obj(resource, "type"), fhir.DOCUMENT_TYPE) != draft.note_type:
+    types = terms().document_type
+    code = fhir.code_of(fhir.obj(resource, "type"), types.system)
+    if (types.note_type_of(code) or code) != draft.note_type:
         return False
     return is_signed(resource) or resource.get("docStatus") == _DOC_STATUS[draft.status]
 
@@ -189,12 +189,13 @@ def note_key(draft: PatientNoteDraft) -> tuple[str, str]:
     """(system, value) of the identifier that makes a note unique: one own note per author and
     patient, one ward note per patient."""
     value = f"{draft.author_id}:{draft.patient_id}" if draft.kind == OWN_NOTE else draft.patient_id
-    return NOTE_KEY[draft.kind], value
+    return terms().identifier_systems.note(draft.kind), value
 
 
 def patient_note_flag(draft: PatientNoteDraft, write_id: str) -> JSON:
     system, value = note_key(draft)
-    coding = {"system": NOTE_CATEGORY, "code": draft.kind, "display": NOTE_NAMES[draft.kind]}
+    categories = terms().note_category
+    coding = categories.coding(categories.of(draft.kind))
     resource: JSON = {
         "resourceType": "Flag",
         "identifier": [{"system": system, "value": value}, {"use": "secondary", **uuid_identifier(write_id)}],
@@ -216,8 +217,9 @@ def written_in(resource: JSON, write_id: str) -> bool:
 
 
 def note_kind(resource: JSON) -> PatientNoteKind | None:
+    categories = terms().note_category
     for kind in (OWN_NOTE, WARD_NOTE):
-        if fhir.has_code_in(fhir.objects(resource, "category"), NOTE_CATEGORY, kind):
+        if fhir.has_code_in(fhir.objects(resource, "category"), categories.system, categories.of(kind).code):
             return kind
     return None
 
@@ -263,7 +265,8 @@ def own_and_ward_notes(flags: Iterable[JSON], me: str | None) -> OwnAndWardNotes
 def ward_notes_search() -> str:
     """The search for the ward notes the user may see: by their key identifier's system (R4 Flag has
     no category or status search parameter; ``note_item`` keeps the active ward notes)."""
-    return f"Flag?{urlencode([('identifier', f'{NOTE_KEY[WARD_NOTE]}|'), ('_count', 100)])}"
+    ward_note = terms().identifier_systems.ward_note
+    return f"Flag?{urlencode([('identifier', f'{ward_note}|'), ('_count', 100)])}"
 
 
 def ward_notes_by_patient(flags: Iterable[JSON]) -> dict[str, NoteItem]:
@@ -279,11 +282,12 @@ def ward_notes_by_patient(flags: Iterable[JSON]) -> dict[str, NoteItem]:
 
 
 def communication(draft: MessageDraft, sent: datetime) -> JSON:
+    categories = terms().communication_category
     resource: JSON = {
         "resourceType": "Communication",
         "identifier": [uuid_identifier(draft.client_id)],
         "status": "completed",
-        "category": [{"coding": [{"system": fhir.COMMUNICATION_CATEGORY, "code": "internal-message"}]}],
+        "category": [{"coding": [categories.coding(categories.internal_message, display=False)]}],
         "sent": instant(sent),
         "sender": _ref("Practitioner", draft.author_id, draft.author_name),
         "recipient": [_ref("Practitioner", draft.recipient_id, draft.recipient_name)],

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 import httpx
 
 from mobile_app.domain.media import DictationDraft, PhotoDraft, media_problems
-from mobile_app.domain.models import WARD_NOTE, Colleague, DocumentSummary, Message, NoteItem
+from mobile_app.domain.models import Colleague, DocumentSummary, Message, NoteItem
 from mobile_app.domain.recording import Payload, RecordingDraft, recording_problems
 from mobile_app.domain.worklists import ArrivalDraft, TaskStatusDraft, worklist_problems
 from mobile_app.domain.writing import (
@@ -37,6 +37,7 @@ from mobile_app.domain.writing import (
 from mobile_app.epj import fhir, responses, write_mapping
 from mobile_app.epj.errors import BadResponse, Conflict, InputRejected
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_url
 from mobile_app.epj.write_mapping import OwnAndWardNotes
 
@@ -157,7 +158,7 @@ async def ward_notes(http: FhirTransport, patient_ids: Collection[str] | None = 
     """The ward notes of my patients by patient id, in one request: the access rules limit a search
     that names no patient to the patients I have a care relation with (my wards' patients).
     ``patient_ids`` keeps only those (e.g. the beds of the ward list on screen)."""
-    bundle = await http.search("Flag", ("identifier", f"{write_mapping.NOTE_KEY[WARD_NOTE]}|"),
+    bundle = await http.search("Flag", ("identifier", f"{terms().identifier_systems.ward_note}|"),
                                ("_count", SEARCH_LIMIT))
     flags = fhir.of_type(bundle, "Flag", "match")
     async for page in http.pages(bundle, limit=_MAX_PAGES):
@@ -237,8 +238,10 @@ async def send_message(http: FhirTransport, draft: MessageDraft) -> Message:
 
 
 async def _messages(http: FhirTransport, party: str, practitioner_id: str, limit: int) -> list[Message]:
+    categories = terms().communication_category
     bundle = await http.search(
-        "Communication", (party, f"Practitioner/{practitioner_id}"), ("category", write_mapping.INTERNAL_MESSAGE),
+        "Communication", (party, f"Practitioner/{practitioner_id}"),
+        ("category", categories.token(categories.internal_message)),
         ("_sort", "-sent"), ("_count", limit), ("_include", "Communication:sender"),
         ("_include", "Communication:recipient"), ("_include", "Communication:subject"))
     with readable():

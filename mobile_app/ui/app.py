@@ -11,7 +11,9 @@ import flet as ft
 
 from mobile_app.domain import hospital_time
 from mobile_app.domain.scanner_burst import ScannerBurst
+from mobile_app.epj import terminology
 from mobile_app.epj.client import EpjClient
+from mobile_app.epj.terminology import Terminology
 from mobile_app.scanning import wristband_texts
 from mobile_app.services.browser_login import sign_in_at
 from mobile_app.services.outbox import Outbox
@@ -40,6 +42,8 @@ class AppConfig:
     time_zone: str = hospital_time.DEFAULT_ZONE  # the hospital's wall clock: every time is shown in it
     speech_url: str | None = None  # the hospital's speech service (None: dictations go to the secretaries)
     speech_secret: str | None = None
+    # The hospital's local code systems and codes (None: the mock EPJ's, shipped with the app).
+    terminology: Terminology | None = None
 
 
 # The languages Flutter speaks to screen readers in ("Popup-meny", not "Popup menu"), per app language.
@@ -153,6 +157,7 @@ def main_for(config: AppConfig):  # type: ignore[no-untyped-def]
     """The ``main(page)`` function Flet runs for each new session."""
 
     hospital_time.set_zone(config.time_zone)
+    terminology.use(config.terminology or terminology.load())
     first = [True]
 
     def main(page: ft.Page) -> None:

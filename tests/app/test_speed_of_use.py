@@ -13,6 +13,7 @@ from mobile_app.domain.ward_list import BedOrder, WardListPrefs, arranged
 from mobile_app.domain.writing import MessageDraft
 from mobile_app.epj import preferences, write_mapping
 from mobile_app.epj.errors import Offline
+from mobile_app.epj.terminology import terms
 from mobile_app.ui import shell
 from mobile_app.ui.components.outbox import item_patient
 from mobile_app.ui.messages import Messages
@@ -220,7 +221,7 @@ def test_the_settings_list_is_standard_fhir_and_reads_back() -> None:
     assert body["mode"] == "working" and "entry" not in body
     assert preferences.prefs_of(body) == WardListPrefs(True, BedOrder.NEW_RESULTS)
     assert preferences.prefs_of(None) == WardListPrefs()
-    odd = {**body, "orderedBy": {"coding": [{"system": preferences.BED_ORDER, "code": "alphabetic"}]}}
+    odd = {**body, "orderedBy": {"coding": [{"system": terms().ward_list_order.system, "code": "alphabetic"}]}}
     assert preferences.prefs_of(odd).order is BedOrder.BED
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mobile_app.epj import clinical, fhir
+from mobile_app.epj.terminology import terms
 from tests.support.fhir_samples import (
     CRITICAL,
     JSON,
@@ -200,7 +201,7 @@ def test_plain_text_attachments_are_decoded(attachment: JSON, text: str | None) 
 
 
 def test_a_document_without_content_or_description() -> None:
-    found = clinical.document(_document(type={"coding": [{"system": fhir.DOCUMENT_TYPE, "code": "epikrise",
+    found = clinical.document(_document(type={"coding": [{"system": terms().document_type.system, "code": "epikrise",
                                                           "display": "Epikrise"}]},
                                         author=[{"reference": "Practitioner/1"}, {"display": "Kari Lege"}],
                                         docStatus="preliminary"))

@@ -10,6 +10,7 @@ import pytest
 
 from mobile_app.domain.models import Gender, PatientSummary, Role
 from mobile_app.epj import fhir, mapping
+from mobile_app.epj.terminology import terms
 from tests.support.fhir_samples import (
     CRITICAL,
     DNR,
@@ -367,7 +368,7 @@ def _recent(*patients: str, version: str = "4") -> JSON:
     return {"resourceType": "List", "id": "l1",
             "meta": {"versionId": version, "lastUpdated": "2026-11-28T08:00:00Z"},
             "status": "current", "mode": "working",
-            "code": {"coding": [{"system": fhir.LIST_CODE, "code": "recent-patients"}]},
+            "code": {"coding": [{"system": terms().list_code.system, "code": "recent-patients"}]},
             "entry": [{"item": {"reference": f"Patient/{p}"}} for p in patients]}
 
 
@@ -399,7 +400,7 @@ def test_a_new_recent_list_is_a_working_list_of_mine() -> None:
     assert (created["status"], created["mode"]) == ("current", "working")
     assert created["title"] == mapping.RECENT_LIST_TITLE
     assert created["source"] == {"reference": "Practitioner/prac-1"}
-    assert fhir.has_code(created["code"], fhir.LIST_CODE, "recent-patients")
+    assert fhir.has_code(created["code"], terms().list_code.system, "recent-patients")
     assert mapping.list_patient_ids(created) == ["p1"]
 
 

@@ -15,6 +15,7 @@ from mobile_app.epj import fhir, mapping
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.fhir import JSON
 from mobile_app.epj.smart import Tokens
+from mobile_app.epj.terminology import terms
 from mobile_app.services.browser_login import SignedIn
 from mobile_app.services.session import Session
 from mobile_app.services.token_store import MemoryTokenStore
@@ -35,7 +36,7 @@ def practitioner_role(*codes: tuple[str, str], active: bool = True) -> JSON:
 
 @pytest.mark.parametrize(("codes", "role"), [
     ([LE], Role.DOCTOR), ([SP], Role.NURSE), ([HF], Role.HEALTH_WORKER),
-    ([(fhir.PRACTITIONER_ROLE, "nurse")], Role.NURSE), ([(fhir.STAFF_ROLE, "auditor")], Role.AUDITOR),
+    ([(fhir.PRACTITIONER_ROLE, "nurse")], Role.NURSE), ([(terms().staff_role.system, "auditor")], Role.AUDITOR),
     ([SP, LE], Role.DOCTOR),  # several roles: the one that may do most
     ([("urn:other", "LE")], None),  # a code counts only in its own system
 ])

@@ -24,6 +24,7 @@ from mobile_app.epj import write_mapping
 from mobile_app.epj.client import EpjClient, overview_queries
 from mobile_app.epj.errors import AccessDenied, Conflict, InputRejected
 from mobile_app.epj.responses import conflict
+from mobile_app.epj.terminology import terms
 from tests.support.database import SeedData
 from tests.support.epj_logins import Login, Session
 from tests.support.mock_server import Server
@@ -198,7 +199,7 @@ STALE_412 = ("Version conflict on Flag/f1: you edited version 1, but version 2 w
 def current_ward_note(**changes: Any) -> dict[str, Any]:
     return {"resourceType": "Flag", "id": "f1", "status": "active",
             "meta": {"versionId": "2", "lastUpdated": "2026-05-04T10:00:00Z"},
-            "category": [{"coding": [{"system": write_mapping.NOTE_CATEGORY, "code": "ward-note"}]}],
+            "category": [{"coding": [{"system": terms().note_category.system, "code": "ward-note"}]}],
             "code": {"text": "Annen tekst"}, "subject": {"reference": "Patient/p1"}, **changes}
 
 
@@ -251,7 +252,7 @@ async def test_a_412_names_the_author_a_ward_note_was_saved_with(client: EpjClie
 
 
 def own_note_flag(author: str, text: str) -> dict[str, Any]:
-    coding = {"system": write_mapping.NOTE_CATEGORY, "code": "own-note"}
+    coding = {"system": terms().note_category.system, "code": "own-note"}
     return {"resourceType": "Flag", "id": f"own-{author}", "status": "active", "meta": {"versionId": "1"},
             "category": [{"coding": [coding]}], "code": {"coding": [coding], "text": text},
             "subject": {"reference": "Patient/p1"}, "author": {"reference": f"Practitioner/{author}"}}

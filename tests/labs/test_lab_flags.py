@@ -190,6 +190,21 @@ def test_tests_are_grouped_by_code_else_by_name(code: str | None, name: str | No
     assert lab_group(code, name) is group
 
 
+def test_a_hospitals_local_code_names_its_analyte_only_when_mapped() -> None:
+    """Local lab codes are not in the catalogue: the terminology profile maps them to an analyte."""
+    local = {"TROP-T": "tnt", "LAKT": "lactate"}
+    assert lab_group("TROP-T", None) is LabGroup.OTHER
+    assert lab_group("TROP-T", None, local) is LabGroup.CARDIAC
+    assert lab_flag(value=4.5, low=0.5, high=4.6, code="LAKT", unit="mmol/L") is F.NORMAL
+    assert lab_flag(value=4.5, low=0.5, high=4.6, code="LAKT", unit="mmol/L", local_codes=local) is F.CRITICAL_HIGH
+    made = [result("TROP-T", "", group=LabGroup.CARDIAC, result_id="tnt"),
+            result("X", "P-NT-proBNP", group=LabGroup.CARDIAC, result_id="bnp")]
+    assert [r.id for r in display_order(made)] == ["bnp", "tnt"]  # an unknown test after the known ones
+    assert [r.id for r in display_order(made, local)] == ["tnt", "bnp"]  # the catalogue's order
+    assert critical_limit("LAKT", None, "mmol/L") is None
+    assert critical_limit("LAKT", None, "mmol/L", local) is not None
+
+
 def test_the_catalogue_names_each_code_once() -> None:
     codes = [code for analyte in ANALYTES for code in analyte.codes]
     assert len(codes) == len(set(codes))

@@ -11,7 +11,8 @@ import pytest
 
 from mobile_app.domain.writing import MessageDraft, NoteDraft, NoteStatus, PatientNoteDraft
 from mobile_app.epj.client import EpjClient
-from mobile_app.epj.write_mapping import NOTE_KEY, URI
+from mobile_app.epj.terminology import terms
+from mobile_app.epj.write_mapping import URI
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ClientDelivery, Delivered, ItemState, OutboxItem, Reason
 from mobile_app.services.outbox_store import EncryptedOutboxStore
@@ -83,7 +84,7 @@ async def test_response_lost_after_the_server_stored_it_gives_exactly_one_copy(e
     else:
         payload = PatientNoteDraft(kind="ward-note", patient_id=patient, author_id=me.practitioner_id,
                                    text="Fastende fra midnatt")
-        resource_type, system, value = "Flag", NOTE_KEY["ward-note"], patient
+        resource_type, system, value = "Flag", terms().identifier_systems.ward_note, patient
     epj.faults(drop_next=1, drop_after_processing=True, methods=["POST"])
     item = await outbox.submit(payload)
     assert item.state is ItemState.WAITING and item.possibly_delivered
@@ -113,7 +114,7 @@ async def test_lost_answer_to_an_update_is_recognised_by_its_write_id(epj: Resta
     sent = outbox.get(item.id)
     assert sent.state is ItemState.SENT, sent.last_error
     assert delivered(sent).version == "2"
-    (stored,) = epj.copies("Flag", NOTE_KEY["ward-note"], patient)
+    (stored,) = epj.copies("Flag", terms().identifier_systems.ward_note, patient)
     assert stored["code"]["text"] == "Versjon 2" and stored["meta"]["versionId"] == "2"
 
 
@@ -245,7 +246,7 @@ async def test_two_users_edit_the_same_ward_note_and_the_second_loses_nothing(ep
     merged = lost.payload.model_copy(update={"text": f"{reloaded.text}. {mine}", "version": reloaded.version})
     again = await nurses.edit(lost.id, merged)
     assert again.state is ItemState.SENT
-    (stored,) = epj.copies("Flag", NOTE_KEY["ward-note"], patient)
+    (stored,) = epj.copies("Flag", terms().identifier_systems.ward_note, patient)
     assert stored["code"]["text"] == f"Mobiliseres med rullator. {mine}"
 
 

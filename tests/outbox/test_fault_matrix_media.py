@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from mobile_app.domain.media import DictationDraft, MediaDraft, PhotoDraft
-from mobile_app.epj import media_mapping
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.recording_mapping import full_url
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.write_mapping import URI
 from mobile_app.services.audio_encode import encode_recording
 from mobile_app.services.outbox_items import ItemState, Reason
@@ -159,7 +159,7 @@ async def test_the_dictation_task_goes_to_the_wards_secretary_service_and_points
     assert task["focus"]["reference"] == f"DocumentReference/{document['id']}"
     assert task["owner"]["reference"] == "Organization/secretary-ward-med"
     assert task["requester"]["reference"] == f"Practitioner/{me.practitioner_id}"
-    assert task["status"] == "requested" and task["code"]["coding"][0]["code"] == media_mapping.TRANSCRIPTION
+    assert task["status"] == "requested" and task["code"]["coding"][0]["code"] == terms().task_type.transcription.code
 
 
 async def test_a_photo_is_read_back_for_the_patient_without_exif(epj: RestartableEpj) -> None:

@@ -16,6 +16,7 @@ from mobile_app.domain.padua import PaduaItem
 from mobile_app.domain.recording import Payload, Spo2ScaleDraft, ThrombosisRiskDraft, VitalSignsDraft
 from mobile_app.domain.vital_entry import OxygenDevice
 from mobile_app.epj import recording_mapping as rm
+from mobile_app.epj.terminology import terms
 from mobile_app.epj.write_mapping import URI
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ClientDelivery, Delivered, ItemState, OutboxItem, Reason
@@ -45,7 +46,7 @@ def copies(epj: RestartableEpj, payload: Payload) -> dict[str, int]:
         return {"RiskAssessment": len(epj.copies("RiskAssessment", URI, f"urn:uuid:{payload.client_id}")),
                 "QuestionnaireResponse": len(answers)}
     assert isinstance(payload, Spo2ScaleDraft)
-    return {"Flag": len(epj.copies("Flag", rm.SPO2_SCALE_KEY, payload.patient_id))}
+    return {"Flag": len(epj.copies("Flag", terms().identifier_systems.spo2_scale, payload.patient_id))}
 
 
 def draft_of(kind: str, author: str, patient: str) -> Payload:
@@ -181,5 +182,5 @@ async def test_a_second_scale_choice_while_the_first_waits_replaces_it(epj: Rest
     epj.restart()
     outbox.retry_now()
     await outbox.run_due()
-    (flag,) = epj.copies("Flag", rm.SPO2_SCALE_KEY, HYPERCAPNIC)
+    (flag,) = epj.copies("Flag", terms().identifier_systems.spo2_scale, HYPERCAPNIC)
     assert flag["code"]["coding"][0]["code"] == "scale-2"

@@ -15,6 +15,7 @@ from mobile_app.domain.padua import PaduaItem
 from mobile_app.domain.recording import Spo2ScaleDraft, ThrombosisRiskDraft, VitalSignsDraft
 from mobile_app.domain.vital_entry import OxygenDevice, VitalField
 from mobile_app.epj import recording_mapping as rm
+from mobile_app.epj.terminology import terms
 
 LOINC, UCUM, SNOMED = "http://loinc.org", "http://unitsofmeasure.org", "http://snomed.info/sct"
 FULL = dict(respiration=26, spo2=91, on_oxygen=True, oxygen_flow=2, oxygen_device=OxygenDevice.NASAL_CANNULA,
@@ -130,7 +131,7 @@ def test_a_padua_assessment_is_a_questionnaire_response_and_a_risk_assessment_ba
     answers, risk = resources(bundle)
     FHIRElementFactory.instantiate("QuestionnaireResponse", answers)
     FHIRElementFactory.instantiate("RiskAssessment", risk)
-    assert answers["questionnaire"] == rm.PADUA_QUESTIONNAIRE and answers["status"] == "completed"
+    assert answers["questionnaire"] == terms().questionnaires.padua and answers["status"] == "completed"
     yes = {i["linkId"] for i in answers["item"] if i["answer"][0].get("valueBoolean")}
     assert yes == {"active-cancer", "age-70"} and len(answers["item"]) == 12
     assert rm.padua_total(answers) == 4
@@ -145,7 +146,7 @@ def test_a_padua_assessment_is_a_questionnaire_response_and_a_risk_assessment_ba
 def test_the_scale_choice_is_a_flag_keyed_to_its_patient() -> None:
     flag = rm.spo2_scale_flag(Spo2ScaleDraft(patient_id="pat-1", author_id="prac-1", scale=2), "write-1")
     FHIRElementFactory.instantiate("Flag", flag)
-    assert flag["identifier"][0] == {"system": rm.SPO2_SCALE_KEY, "value": "pat-1"}
+    assert flag["identifier"][0] == {"system": terms().identifier_systems.spo2_scale, "value": "pat-1"}
     choice = rm.scale_choice({**flag, "id": "f1", "meta": {"versionId": "3"}})
     assert choice is not None and (choice.scale, choice.version) == (2, "3")
     assert rm.scale_choice({**flag, "status": "inactive"}) is None
