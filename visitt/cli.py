@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--latency-ms", type=float, default=0.0, help="inject latency in the mock")
     mock.add_argument("--jitter-ms", type=float, default=0.0)
     mock.add_argument("--simulate-labs", type=float, default=None, metavar="SECONDS")
+    mock.add_argument("--access-token-ttl", type=float, default=900.0, metavar="SECONDS",
+                      help="how long the mock's access tokens last (the app refreshes them a minute before)")
     mock.add_argument("--strict", action="store_true",
                       help="the mock as a plain FHIR R4 server: no mock-only behaviour (docs/mock-epj.md)")
     return parser
@@ -68,6 +70,7 @@ def _start_mock(args: argparse.Namespace) -> str:
         print(f"Seeding the mock EPJ at {db} ({args.patients} patients) ...", flush=True)
     config = ServerConfig(port=0, db=db, seed=args.seed, patients=args.patients,
                           simulate_labs=args.simulate_labs, strict=args.strict,
+                          access_token_ttl=args.access_token_ttl,
                           faults=FaultSettings(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms))
     running = MockEPJ.open(config).start()
     print(f"Embedded mock EPJ (FHIR R4{', strict mode' if args.strict else ''}): {running.fhir_url}", flush=True)

@@ -64,9 +64,15 @@ class ServerSupport:
         return action not in self.missing
 
     def turned_off(self, offered: Iterable[Action]) -> list[Action]:
-        """Of the actions a user's role is offered, those this server turns off (in table order)."""
+        """Of the actions a user's role is offered, those this server turns off (in table order,
+        then any turned off for another reason, such as the login server's)."""
         wanted = set(offered)
-        return [action for action in NEEDS if action in wanted and action in self.missing]
+        ordered = [*NEEDS, *(action for action in self.missing if action not in NEEDS)]
+        return [action for action in ordered if action in wanted and action in self.missing]
+
+    def without(self, action: Action, lacks: str) -> ServerSupport:
+        """This support with ``action`` turned off too, for lack of ``lacks``."""
+        return ServerSupport({**self.missing, action: (*self.missing.get(action, ()), lacks)})
 
 
 EVERYTHING = ServerSupport()

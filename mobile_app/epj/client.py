@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import UTC, date, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import httpx
 
@@ -61,9 +61,10 @@ from mobile_app.epj import (
 from mobile_app.epj.capabilities import ServerSupport
 from mobile_app.epj.errors import AccessDenied, BreakGlassUnavailable, Conflict, EpjError
 from mobile_app.epj.fhir import JSON
+from mobile_app.epj.protocol import BreakGlassExchange
 from mobile_app.epj.responses import EntryResponse
 from mobile_app.epj.terminology import terms
-from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, readable, search_url
+from mobile_app.epj.transport import SEARCH_LIMIT, FhirTransport, PatientToken, readable, search_url
 from mobile_app.epj.ward_markers import WardMarkers
 from mobile_app.epj.write_mapping import OwnAndWardNotes
 
@@ -86,6 +87,7 @@ class EpjClient:
         self.server_url = self.transport.server_url
         # Whose token it is: the privacy rules the app checks itself (an own note is its author's).
         self.practitioner_id: str | None = None
+        self._exchange: BreakGlassExchange | None = None
 
     @property
     def round_trips(self) -> int:
@@ -97,12 +99,19 @@ class EpjClient:
         return self.transport.token
 
     def set_token(self, token: str | None, practitioner_id: str | None = None) -> None:
-        """The session's token, and whose it is (``practitioner_id``; forgotten with the token)."""
+        """The session's token, and whose it is (``practitioner_id``; forgotten with the token, as
+        are the break-the-glass tokens)."""
         self.transport.token = token
         if token is None:
             self.practitioner_id = None
+            self.transport.patient_tokens.clear()
         elif practitioner_id is not None:
             self.practitioner_id = practitioner_id
+
+    def allow_break_glass(self, exchange: BreakGlassExchange | None) -> None:
+        """How this session gets a break-the-glass token (the SMART token exchange, by the session);
+        None: it cannot, and emergency access must be taken in the EPJ itself."""
+        self._exchange = exchange
 
     def keep_fresh(self, renew: Callable[[], Awaitable[None]] | None) -> None:
         self.transport.renew = renew
@@ -227,12 +236,12 @@ class EpjClient:
     async def patient_overview(self, patient_id: str,
                                break_glass_reason: str | None = None) -> PatientOverview:
         """The patient screen in one batch. Without a care relation this raises AccessDenied with
-        the patient's banner data attached. A break-the-glass reason is sent first, in a request of
-        its own (``break_glass``): the batch's entries never depend on each other or their order."""
+        the patient's banner data attached. With a break-the-glass reason the patient's token is
+        asked for first (``break_glass``): the batch's entries never depend on each other or their order."""
         reason = (break_glass_reason or "").strip()
         granted_until = await self.break_glass(patient_id, reason) if reason else None
         queries = overview_queries(patient_id)
-        entries, response = await self.transport.batch(list(queries.values()), None, patient_id)
+        entries, _ = await self.transport.batch(list(queries.values()), None, patient_id)
         answers = dict(zip(queries, entries, strict=True))
         patient = responses.resource(answers["patient"].raise_for_status(patient_id), "Patient")
         denied = next((e for e in entries if e.status == 403), None)
@@ -258,30 +267,26 @@ class EpjClient:
             risk_answers=fhir.of_type(found["risk_answers"], "QuestionnaireResponse", "match"),
         )
         with readable():
-            until = granted_until or clinical.emergency_access_until(response.headers.get("x-break-glass"),
-                                                                     patient_id)
+            granted = self.transport.patient_token(patient_id)
+            until = granted_until or (datetime.fromtimestamp(granted.expires_at, UTC) if granted else None)
             overview = clinical.patient_overview(sources, datetime.now(UTC), until)
             # The flags search brings them; another's own note is never shown, whatever is served.
             own, ward = write_mapping.own_and_ward_notes(sources.flags, self.practitioner_id)
             return overview.model_copy(update={"own_note": own, "ward_note": ward})
 
-    async def break_glass(self, patient_id: str, reason: str) -> datetime | None:
-        """Ask for emergency access to a patient's record (break-the-glass), as a request of its own
-        before the record is read: a count of the patient's allergies sent with the reason in the
-        ``X-Break-Glass-Reason`` header, which the mock EPJ grants and audits. Returns when the
-        access ends, if the server said (its ``X-Break-Glass`` header). BreakGlassUnavailable when
-        the record stays closed: this EPJ gives no emergency access on the app's request (a plain
-        FHIR server honours no custom header), so it must be taken in the EPJ itself.
-        InvalidRequest for a reason the server finds too short."""
-        headers = {"X-Break-Glass-Reason": quote(reason, safe="")}
-        try:
-            response = await self.transport.request(
-                "GET", f"{self.base_url}/AllergyIntolerance", params=[("patient", patient_id), ("_summary", "count")],
-                headers=headers, patient_id=patient_id)
-        except AccessDenied as error:
-            raise BreakGlassUnavailable(error.detail, error.status, patient_id=patient_id) from error
-        with readable():
-            return clinical.emergency_access_until(response.headers.get("x-break-glass"), patient_id)
+    async def break_glass(self, patient_id: str, reason: str) -> datetime:
+        """Emergency access to a patient's record (break-the-glass), asked for before the record is
+        read: a token for this one patient from the authorization server (a SMART token exchange
+        with purpose of use BTG and the reason, ``allow_break_glass``), which the requests about the
+        patient carry until it ends. Returns when it ends. BreakGlassUnavailable when this login or
+        server gives no emergency access from the app (it must be taken in the EPJ itself),
+        BreakGlassRefused when the server says no, InputRejected for a reason too short."""
+        if self._exchange is None:
+            raise BreakGlassUnavailable("This login cannot ask for emergency access: take it in the EPJ",
+                                        patient_id=patient_id)
+        token, expires_at = await self._exchange(patient_id, reason)
+        self.transport.patient_tokens[patient_id] = PatientToken(token, expires_at)
+        return datetime.fromtimestamp(expires_at, UTC)
 
     @staticmethod
     def _denied(patient_id: str, patient: JSON, denied: EntryResponse, stays: EntryResponse,
@@ -304,7 +309,8 @@ class EpjClient:
         return await writes.save_note(self.transport, draft)
 
     async def list_own_and_ward_notes(self, patient_id: str) -> OwnAndWardNotes:
-        return await writes.patient_notes(self.transport, patient_id, self.practitioner_id)
+        with self.transport.for_patient(patient_id):
+            return await writes.patient_notes(self.transport, patient_id, self.practitioner_id)
 
     async def ward_notes(self, patient_ids: Collection[str] | None = None) -> dict[str, NoteItem]:
         return await writes.ward_notes(self.transport, patient_ids)
@@ -331,11 +337,13 @@ class EpjClient:
     # --- lab results, microbiology, signing, following, notifications (lab_requests.py)
     async def lab_results(self, patient_id: str) -> LabPanel:
         """The lab tab: newest value per analyte, pending results and every analyte's history."""
-        return await lab_requests.lab_results(self.transport, patient_id)
+        with self.transport.for_patient(patient_id):
+            return await lab_requests.lab_results(self.transport, patient_id)
 
     async def microbiology(self, patient_id: str) -> list[MicroReport]:
         """Culture reports, newest first, with specimen, organisms and S/I/R tables."""
-        return await lab_requests.microbiology(self.transport, patient_id)
+        with self.transport.for_patient(patient_id):
+            return await lab_requests.microbiology(self.transport, patient_id)
 
     async def sign_results(self, results: Iterable[ResultVersion | LabResult],
                            signer: Practitioner) -> list[SignedResult]:
@@ -399,7 +407,8 @@ class EpjClient:
         return await recordings.save_spo2_scale(self.transport, draft, write_id)
 
     async def vital_history(self, patient_id: str) -> recordings.VitalHistory:
-        return await recordings.vital_history(self.transport, patient_id)
+        with self.transport.for_patient(patient_id):
+            return await recordings.vital_history(self.transport, patient_id)
 
     async def news2_for(self, patient_ids: Collection[str]) -> dict[str, int]:
         return await recordings.news2_for(self.transport, patient_ids)
@@ -412,7 +421,8 @@ class EpjClient:
         return await media.save_photo(self.transport, draft)
 
     async def patient_photos(self, patient_id: str) -> list[ClinicalPhoto]:
-        return await media.patient_photos(self.transport, patient_id)
+        with self.transport.for_patient(patient_id):
+            return await media.patient_photos(self.transport, patient_id)
 
     # --- through the day: tasks, appointment books, arrivals (worklists.py)
     async def my_tasks(self, practitioner_id: str) -> list[WorkTask]:

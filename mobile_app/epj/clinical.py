@@ -329,19 +329,6 @@ def plo_message(resource: JSON, hospital: frozenset[str]) -> PloMessage:
 # ------------------------------------------------------------------ the overview
 
 
-def emergency_access_until(header: str | None, patient_id: str) -> datetime | None:
-    """When break-the-glass access ends, from ``X-Break-Glass: Patient/<id>; expires=<instant>``."""
-    for part in (header or "").split(","):
-        fields = [f.strip() for f in part.split(";")]
-        if fields[0] != f"Patient/{patient_id}":
-            continue
-        for item in fields[1:]:
-            name, _, value = item.partition("=")
-            if name.strip().lower() == "expires":
-                return fhir.parse_instant(value.strip().strip('"'))
-    return None
-
-
 @dataclass(frozen=True)
 class OverviewSources:
     """The resources of a patient-overview batch, one list per search."""

@@ -43,6 +43,9 @@ from mobile_app.epj.recordings import RecordedVitals, VitalHistory
 from mobile_app.epj.ward_markers import WardMarkers
 from mobile_app.epj.write_mapping import OwnAndWardNotes
 
+# The session's way to a break-the-glass token: (patient id, reason) -> (token, when it ends in clock seconds).
+BreakGlassExchange = Callable[[str, str], Awaitable[tuple[str, float]]]
+
 
 @dataclass(frozen=True)
 class LoginResult:
@@ -75,6 +78,10 @@ class Epj(Protocol):
     def keep_fresh(self, renew: Callable[[], Awaitable[None]] | None) -> None:
         """Call ``renew`` before each request that carries the token (it refreshes the token when
         it is about to end); None stops it."""
+        ...
+
+    def allow_break_glass(self, exchange: BreakGlassExchange | None) -> None:
+        """How the session gets a break-the-glass token (None: emergency access is taken in the EPJ)."""
         ...
 
     # --- session (the login itself is SMART on FHIR: services/browser_login.py)

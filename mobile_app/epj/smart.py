@@ -375,6 +375,10 @@ class SmartClient:
 
     # ------------------------------------------------------------ break-the-glass
 
+    async def offers_break_glass(self) -> bool:
+        """Whether the server gives break-the-glass tokens by token exchange (its smart-configuration)."""
+        return (await self.discover()).supports_break_glass
+
     async def break_glass(self, tokens: Tokens, patient_id: str, reason: str) -> Tokens:
         """A token for one patient's record for the hours the server grants (4 in the mock), by
         token exchange with purpose of use BTG and the typed reason. BreakGlassUnavailable where

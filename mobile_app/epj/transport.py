@@ -22,7 +22,10 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -84,8 +87,24 @@ def readable(what: str = "answer") -> Iterator[None]:
         raise BadResponse(f"The EPJ's {what} could not be read: {error}") from error
 
 
+# The patient the requests of the running client call are about (FhirTransport.for_patient).
+_FOR_PATIENT: ContextVar[str | None] = ContextVar("visitt_for_patient", default=None)
+
+
+@dataclass(frozen=True)
+class PatientToken:
+    """A break-the-glass token: it reaches one patient's record until ``expires_at`` (clock seconds)."""
+
+    token: str
+    expires_at: float
+
+
 class FhirTransport:
     """HTTP to one FHIR server for one app session.
+
+    Requests carry the session's token, except those about a patient for whom a break-the-glass
+    token was granted (``patient_tokens``): those carry that token until it ends. A request is
+    about a patient when it names one (``patient_id``) or runs inside ``for_patient``.
 
     ``base_url`` is the FHIR base, e.g. ``http://127.0.0.1:8080/fhir``; ``server_url`` is the server
     beside it (where ``/auth/token`` is). ``http_transport`` replaces httpx's network transport
@@ -101,11 +120,30 @@ class FhirTransport:
         # Called before every request that carries the token: renews it when it is about to end
         # (the session's refresh by the SMART client); None: the token is sent as it is.
         self.renew: Callable[[], Awaitable[None]] | None = None
+        self.patient_tokens: dict[str, PatientToken] = {}
+        self.clock: Callable[[], float] = time.time
         self._http = httpx.AsyncClient(timeout=timeouts(timeout), limits=KEEPALIVE,
                                        headers={"Accept": FHIR_JSON}, transport=http_transport)
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @contextlib.contextmanager
+    def for_patient(self, patient_id: str) -> Iterator[None]:
+        """The requests made inside are about ``patient_id`` (they carry its break-the-glass token)."""
+        previous = _FOR_PATIENT.set(patient_id)
+        try:
+            yield
+        finally:
+            _FOR_PATIENT.reset(previous)
+
+    def patient_token(self, patient_id: str | None) -> PatientToken | None:
+        """The break-the-glass token for ``patient_id`` while it lasts (an ended one is dropped)."""
+        granted = self.patient_tokens.get(patient_id) if patient_id else None
+        if granted is not None and granted.expires_at <= self.clock():
+            del self.patient_tokens[patient_id]  # type: ignore[arg-type]
+            return None
+        return granted
 
     async def request(self, method: str, url: str, *, params: list[tuple[str, str]] | None = None,
                       body: Any = None, form: list[tuple[str, str]] | None = None,
@@ -120,10 +158,14 @@ class FhirTransport:
         if any(is_personal(name) for name, _ in in_url):
             raise PersonalDataInUrl("A person's name or identifier may not go in a URL: POST a _search")
         sent = dict(headers or {})
-        if self.renew is not None and self.token and not login:
-            await self.renew()
-        if self.token and not login:
-            sent["Authorization"] = f"Bearer {self.token}"
+        granted = self.patient_token(patient_id or _FOR_PATIENT.get()) if not login else None
+        if granted is not None:
+            sent["Authorization"] = f"Bearer {granted.token}"
+        else:
+            if self.renew is not None and self.token and not login:
+                await self.renew()
+            if self.token and not login:
+                sent["Authorization"] = f"Bearer {self.token}"
         content = None
         if body is not None:
             content = json.dumps(body, ensure_ascii=False).encode()

@@ -34,9 +34,18 @@ from typing import NoReturn
 import keyring.errors
 
 from mobile_app.domain.models import Role
+from mobile_app.domain.roles import Action
 from mobile_app.domain.session_pin import pin_problem
 from mobile_app.epj.capabilities import EVERYTHING, ServerSupport
-from mobile_app.epj.errors import AuthError, EpjError, InputRejected, LoginRefused, Unavailable, WrongCredentials
+from mobile_app.epj.errors import (
+    AuthError,
+    BreakGlassUnavailable,
+    EpjError,
+    InputRejected,
+    LoginRefused,
+    Unavailable,
+    WrongCredentials,
+)
 from mobile_app.epj.protocol import Epj, LoginResult
 from mobile_app.epj.smart import REFRESH_MARGIN, Tokens
 from mobile_app.services.browser_login import SignedIn, TokenKeeper
@@ -149,8 +158,30 @@ class Session:
         result = await self._with_role(found)
         self._start((tokens.username or tokens.practitioner_id).lower(), session_pin, result)
         self.client.keep_fresh(self._renew)
+        self.client.allow_break_glass(self._break_glass)
         self.support = await self._server_support()
+        if not await self._offers_break_glass(signed_in.smart):
+            self.support = self.support.without(Action.BREAK_THE_GLASS, "token exchange for break-the-glass")
         return self.user  # type: ignore[return-value]
+
+    @staticmethod
+    async def _offers_break_glass(smart: TokenKeeper) -> bool:
+        """Whether the login server gives break-the-glass tokens; when that cannot be read, the app
+        asks anyway (a server without says no, and the screen then says to use the EPJ)."""
+        try:
+            return await smart.offers_break_glass()
+        except EpjError:
+            return True
+
+    async def _break_glass(self, patient_id: str, reason: str) -> tuple[str, float]:
+        """A break-the-glass token for one patient by token exchange with the login's (fresh) access
+        token (smart.py): BreakGlassUnavailable where the server offers none."""
+        await self._renew()
+        smart, tokens = self._smart, self._tokens
+        if smart is None or tokens is None:
+            raise BreakGlassUnavailable("No login to ask for emergency access with", patient_id=patient_id)
+        granted = await smart.break_glass(tokens, patient_id, reason)
+        return granted.access_token, granted.expires_at
 
     async def _renew(self) -> None:
         """Before a request: refresh the access token when it ends within REFRESH_MARGIN seconds.
@@ -312,6 +343,7 @@ class Session:
         """End the session without asking the server (e.g. after a 401)."""
         self.client.set_token(None)
         self.client.keep_fresh(None)
+        self.client.allow_break_glass(None)
         self._smart, self._tokens = None, None
         self.support = EVERYTHING
         self.token_store.clear()

@@ -20,6 +20,7 @@ import respx
 from mobile_app.domain import hospital_time
 from mobile_app.domain.models import PatientOverview
 from mobile_app.epj.client import EpjClient
+from mobile_app.epj.fhir import parse_instant
 from mobile_app.ui import format as fmt
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.patient import PatientScreen
@@ -94,13 +95,17 @@ async def _overview_from_server(form: int) -> PatientOverview:
     vitals = searchset(_observation("v1", "vital-signs", "8867-4", "Puls", WINTER[0][form], 72, "/min"))
     labs = searchset(_observation("l1", "laboratory", "NPU03429", "P-Natrium", NIGHT[0][form], 140, "mmol/L"))
     entries = [(200, PATIENT), *[(200, searchset())] * 5, (200, vitals), (200, labs), *[(200, searchset())] * 6]
-    headers = {"X-Break-Glass": f"Patient/p1; expires={EXPIRES[0][form]}"}
+    ends = parse_instant(EXPIRES[0][form])
+    assert ends is not None
+
+    async def exchange(patient_id: str, reason: str) -> tuple[str, float]:  # the break-the-glass token
+        return "btg", ends.timestamp()
+
     with respx.mock(assert_all_called=False) as api:
-        api.get(f"{BASE}/AllergyIntolerance").mock(  # the break-the-glass request, before the batch
-            return_value=fhir(200, {"resourceType": "Bundle", "type": "searchset", "total": 0}, headers))
         api.post(BASE).mock(return_value=fhir(200, batch_response(*entries)))
         client = EpjClient(BASE)
         client.set_token(TOKEN)
+        client.allow_break_glass(exchange)
         try:
             return await client.patient_overview("p1", "Akutt tilsyn på gangen")
         finally:

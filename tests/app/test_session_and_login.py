@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import keyring
 import pytest
@@ -231,3 +232,17 @@ def test_no_secure_store_is_detected_and_reported(app: AppState) -> None:
         keyring.set_keyring(previous)
     assert isinstance(app.ctx.session.token_store, MemoryTokenStore)
     assert app.flow.login.notice is not None and app.flow.login.notice.key == "login.no_secure_store"
+
+
+async def test_the_session_gives_the_client_its_break_the_glass_exchange_until_logout(
+        session: Session, client: FakeClient) -> None:
+    """Break-the-glass tokens come from the login's authorization server (token exchange with the
+    login's token); a logged-out session offers none."""
+    assert client.exchange is None
+    await begun(session)
+    assert client.exchange is not None
+    token, ends = await client.exchange("p7", "Akutt forverring, tilkalt på vakt")
+    assert token == "btg-p7" and ends > time.time() + 3 * 3600
+    assert ("break_glass", "p7") in client.calls
+    await session.logout()
+    assert client.exchange is None

@@ -10,6 +10,7 @@ from mobile_app.ui.messages import Messages
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.patient import PatientState
+from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient
 from tests.support.screens import render, texts
 
@@ -95,6 +96,29 @@ async def test_an_epj_without_break_the_glass_from_the_app_says_to_take_it_in_th
     client.no_access.discard("p7")  # emergency access taken in the EPJ
     assert await screen.load()
     assert screen.overview is not None and not screen.no_access
+
+
+async def test_a_login_server_without_break_the_glass_never_offers_the_form(client: FakeClient,
+                                                                             app: AppState) -> None:
+    """Known at login from the smart-configuration: the role may break the glass, but this EPJ gives
+    no emergency access from the app. My patients says so, and a closed record says to use the EPJ
+    without asking for a reason first."""
+    from mobile_app.domain.roles import Action
+    from mobile_app.ui.screens.my_patients import MyPatientsScreen
+
+    client.btg_offered = False
+    await sign_in(app)
+    assert not app.ctx.may(Action.BREAK_THE_GLASS) and app.ctx.turned_off() == [Action.BREAK_THE_GLASS]
+    assert t("my.turned_off", actions=t("action.break_the_glass")) in " ".join(texts(render(
+        MyPatientsScreen, app, app.my, t)))
+    client.no_access.add("p7")
+    screen = await app.open_patient("p7")
+    assert screen.no_access and screen.break_glass_turned_off
+    shown = " ".join(texts(render(PatientScreen, app, screen, t)))
+    assert t("access.btg_in_epj") in shown and t("access.grant") not in shown
+    assert t("access.no_btg_role") not in shown
+    assert not await screen.break_glass()  # nothing is asked of the server
+    assert ("break_glass", "p7") not in client.calls
 
 
 async def test_a_patient_is_remembered_once_per_opening(writer: AppState, client: FakeClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,33 @@ def test_idle_lock_and_unlock(browser: Browser, seeded_db: Path, tmp_path: Path,
         expect(page.get_by_role("tab", name="Sengepost")).to_have_attribute("aria-selected", "true",
                                                                            timeout=10_000)
         scroll_until_visible(page, page.get_by_role("button", name=re.compile(facts.med_patient["display_name"])))
+        page.context.close()
+    finally:
+        app.stop()
+
+
+def test_the_access_token_is_refreshed_mid_session_without_losing_the_screen(
+        browser: Browser, seeded_db: Path, tmp_path: Path) -> None:
+    """Access tokens of 65 s: the app refreshes a token within a minute of its end before a request,
+    so after a few seconds the next tap renews it (a used refresh token in the EPJ's database) and
+    the screen goes on as before, with no "session expired"."""
+    db = copy_db(seeded_db, tmp_path / "refresh.sqlite3")
+    app: RunningApp = start_app(db, "--access-token-ttl", "65")
+    try:
+        page = open_app(browser, app.url)
+        logged_in(page)
+        page.get_by_role("tab", name="Sengepost").click()
+        expect(page.get_by_text(re.compile(r"senger belagt"))).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(7_000)  # now within a minute of the token's end
+        page.get_by_role("tab", name="Mine pasienter").click()
+        page.get_by_role("tab", name="Sengepost").click()
+        expect(page.get_by_text(re.compile(r"senger belagt"))).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(1_000)
+        with sqlite3.connect(db) as conn:
+            used = conn.execute("SELECT count(*) FROM oauth_refresh WHERE used = 1").fetchone()[0]
+        assert used >= 1, "the app did not refresh its access token"
+        assert "utløpt" not in visible_text(page)
+        expect(page.get_by_role("tab", name="Sengepost")).to_have_attribute("aria-selected", "true")
         page.context.close()
     finally:
         app.stop()

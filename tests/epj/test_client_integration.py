@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,15 @@ from mobile_app.domain.newest_results import newest_results
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.errors import (
     AccessDenied,
-    BreakGlassUnavailable,
+    BreakGlassRefused,
     NotFound,
     Offline,
     SessionExpired,
     WrongCredentials,
 )
 from mobile_app.epj.mapping import collation_key
+from mobile_app.epj.smart import DEFAULT_SCOPE, SmartClient, Tokens
+from mock_epj.token_cli import CLIENT_ID, REDIRECT_URI
 from tests.support.database import SeedData, copy_db
 from tests.support.epj_logins import Login, Session, token_login
 from tests.support.mock_server import Server, start_server
@@ -371,27 +374,56 @@ async def test_without_care_relation_the_overview_is_denied_with_the_banner(
 
 async def test_break_the_glass_opens_the_record_for_four_hours(fresh_server: Server, fresh_login: Login,
                                                                ward_med_patient: str) -> None:
-    """The reason goes in a request of its own before the overview's batch (no batch entry depends
-    on another); a strict server honours no custom header, and the app says to take it in the EPJ."""
+    """Break-the-glass is a token for the one patient by SMART token exchange (purpose of use BTG,
+    the reason), asked for before the overview's batch (no batch entry depends on another); it is
+    standard OAuth, so a strict server gives it too. The patient's requests carry that token."""
     lege2 = await fresh_login("lege2")
+    smart = SmartClient(fresh_server.fhir, REDIRECT_URI, client_id=CLIENT_ID)  # the scripted login's client
+    tokens = Tokens(access_token=lege2.login.token, expires_at=time.time() + 600, scope=DEFAULT_SCOPE,
+                    practitioner_id=lege2.practitioner_id)
+
+    async def exchange(patient_id: str, reason: str) -> tuple[str, float]:
+        granted = await smart.break_glass(tokens, patient_id, reason)
+        return granted.access_token, granted.expires_at
+
+    lege2.client.allow_break_glass(exchange)
     before = lege2.client.round_trips
     reason = "Akutt forverring, tilkalt på vakt ÆØÅ"
-    if fresh_server.strict:
-        with pytest.raises(BreakGlassUnavailable) as raised:
-            await lege2.client.patient_overview(ward_med_patient, reason)
-        assert raised.value.patient_id == ward_med_patient
-        with pytest.raises(AccessDenied):  # nothing was opened
-            await lege2.client.patient_overview(ward_med_patient)
-        return
-    overview = await lege2.client.patient_overview(ward_med_patient, reason)
-    assert lege2.client.round_trips - before == 2  # the grant, then the one batch
-    assert overview.emergency_access_until is not None
-    left = overview.emergency_access_until - datetime.now(UTC)
-    assert timedelta(hours=3, minutes=55) < left <= timedelta(hours=4)
-    assert overview.stay is not None and overview.stay.reason  # stays came in full
-    assert overview.labs and overview.critical.flagged
-    again = await lege2.client.patient_overview(ward_med_patient)
-    assert again.emergency_access_until == overview.emergency_access_until
+    try:
+        overview = await lege2.client.patient_overview(ward_med_patient, reason)
+        assert lege2.client.round_trips - before == 1  # the exchange is the authorization server's; one batch
+        granted = lege2.client.transport.patient_token(ward_med_patient)
+        assert granted is not None and granted.token != lege2.login.token
+        assert overview.emergency_access_until is not None
+        left = overview.emergency_access_until - datetime.now(UTC)
+        assert timedelta(hours=3, minutes=55) < left <= timedelta(hours=4)
+        assert overview.stay is not None and overview.stay.reason  # stays came in full
+        assert overview.labs and overview.critical.flagged
+        again = await lege2.client.patient_overview(ward_med_patient)
+        assert again.emergency_access_until == overview.emergency_access_until
+        assert (await lege2.client.lab_results(ward_med_patient)).latest  # the lab tab with the same token
+    finally:
+        await smart.aclose()
+
+
+async def test_a_health_worker_cannot_break_the_glass(fresh_server: Server, fresh_login: Login,
+                                                  ward_med_patient: str) -> None:
+    """A role that may not is refused by the authorization server: nothing opens."""
+    hfa = await fresh_login("hfa1")
+    smart = SmartClient(fresh_server.fhir, REDIRECT_URI, client_id=CLIENT_ID)  # the scripted login's client
+    tokens = Tokens(access_token=hfa.login.token, expires_at=time.time() + 600, scope=DEFAULT_SCOPE)
+
+    async def exchange(patient_id: str, reason: str) -> tuple[str, float]:
+        granted = await smart.break_glass(tokens, patient_id, reason)
+        return granted.access_token, granted.expires_at
+
+    hfa.client.allow_break_glass(exchange)
+    try:
+        with pytest.raises(BreakGlassRefused):
+            await hfa.client.patient_overview(ward_med_patient, "Akutt forverring, tilkalt på vakt")
+        assert hfa.client.transport.patient_tokens == {}
+    finally:
+        await smart.aclose()
 
 
 async def test_the_overview_does_not_depend_on_the_order_of_its_batch(

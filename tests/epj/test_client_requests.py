@@ -3,6 +3,7 @@ round trips, break-the-glass, access denied with the banner, and the recent-pati
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -104,38 +105,80 @@ async def test_an_overview_is_one_batch(api: respx.MockRouter, client: EpjClient
     assert "x-break-glass-reason" not in route.calls[0].request.headers
 
 
-async def test_the_break_glass_reason_is_sent_percent_encoded_in_a_request_before_the_batch(
+async def test_break_the_glass_takes_the_patients_own_token_and_its_requests_carry_it(
         api: respx.MockRouter, client: EpjClient) -> None:
-    """Break-the-glass is its own request: no entry of the overview's batch depends on another (FHIR
-    promises no order of a batch's entries)."""
-    expires = "2026-11-28T13:30:00Z"
-    grant = api.get(f"{BASE}/AllergyIntolerance").mock(return_value=fhir(
-        200, {"resourceType": "Bundle", "type": "searchset", "total": 0},
-        {"X-Break-Glass": f"Patient/p1; expires={expires}"}))
-    route = api.post(BASE).mock(return_value=fhir(200, overview_answer()))
+    """Break-the-glass is a token for one patient from the authorization server (the session's token
+    exchange), asked for before the overview's batch: no batch entry depends on another, and no
+    custom header is sent. The requests about that patient carry it until it ends; all others the
+    session's token."""
+    asked: list[tuple[str, str]] = []
+    ends = time.time() + 4 * 3600
+
+    async def exchange(patient_id: str, reason: str) -> tuple[str, float]:
+        asked.append((patient_id, reason))
+        return "btg-token", ends
+
+    client.allow_break_glass(exchange)
+    batch = api.post(BASE).mock(return_value=fhir(200, overview_answer()))
+    reads = api.get(url__regex=rf"{BASE}/.*").mock(return_value=fhir(200, searchset()))
     overview = await client.patient_overview("p1", "  Hjertestans på gangen, ingen lege på post  ")
-    header = grant.calls[0].request.headers["x-break-glass-reason"]
-    assert header.isascii() and unquote(header) == "Hjertestans på gangen, ingen lege på post"
-    assert dict(grant.calls[0].request.url.params) == {"patient": "p1", "_summary": "count"}
-    assert "x-break-glass-reason" not in route.calls[0].request.headers
-    assert client.round_trips == 2
-    assert overview.emergency_access_until == datetime(2026, 11, 28, 13, 30, tzinfo=UTC)
+    assert asked == [("p1", "Hjertestans på gangen, ingen lege på post")]
+    sent = batch.calls[0].request
+    assert sent.headers["authorization"] == "Bearer btg-token"
+    assert not any(name.lower().startswith("x-") for name in sent.headers)
+    assert client.round_trips == 1  # the exchange goes to the authorization server
+    assert overview.emergency_access_until == datetime.fromtimestamp(ends, UTC)
+    await client.microbiology("p1")
+    await client.my_wards("prac-1")
+    carried = [call.request.headers["authorization"] for call in reads.calls]
+    assert carried[0] == "Bearer btg-token" and carried[-1] == f"Bearer {TOKEN}"
+    client.transport.clock = lambda: ends + 1  # the token has ended: the session's token again
+    await client.microbiology("p1")
+    assert reads.calls[-1].request.headers["authorization"] == f"Bearer {TOKEN}"
+    client.transport.clock = time.time
+    client.transport.patient_tokens.clear()
 
 
-async def test_a_break_glass_the_server_does_not_grant_says_to_take_it_in_the_epj(
+async def test_logging_out_forgets_the_break_the_glass_tokens(api: respx.MockRouter, client: EpjClient) -> None:
+    async def exchange(patient_id: str, reason: str) -> tuple[str, float]:
+        return "btg-token", time.time() + 3600
+
+    client.allow_break_glass(exchange)
+    api.post(BASE).mock(return_value=fhir(200, overview_answer()))
+    await client.patient_overview("p1", "Hjertestans på gangen")
+    assert client.transport.patient_token("p1") is not None
+    client.set_token(None)
+    assert client.transport.patient_tokens == {}
+
+
+async def test_a_break_glass_the_app_cannot_ask_for_says_to_take_it_in_the_epj(
         api: respx.MockRouter, client: EpjClient) -> None:
-    """A server that honours no custom header refuses the record all the same: BreakGlassUnavailable
-    (the screen says emergency access must be taken in the EPJ), not a plain refusal again."""
-    grant = api.get(f"{BASE}/AllergyIntolerance").mock(return_value=fhir(403, outcome("forbidden", "No relation")))
+    """Without a token exchange (a login or server that offers none) no request is sent at all:
+    BreakGlassUnavailable (the screen says emergency access must be taken in the EPJ)."""
     batch = api.post(BASE)
     with pytest.raises(BreakGlassUnavailable) as raised:
         await client.patient_overview("p1", "Hjertestans på gangen")
-    assert raised.value.patient_id == "p1" and not batch.called
-    # a server that takes the request but still refuses the record in the batch: the same
-    grant.mock(return_value=fhir(200, {"resourceType": "Bundle", "type": "searchset"}))
-    batch.mock(return_value=fhir(200, overview_answer(clinical=(403, outcome("forbidden", "No care relation")))))
+    assert raised.value.patient_id == "p1" and not batch.called and client.round_trips == 0
+
+    async def not_offered(patient_id: str, reason: str) -> tuple[str, float]:
+        raise BreakGlassUnavailable("no token exchange", patient_id=patient_id)
+
+    client.allow_break_glass(not_offered)
     with pytest.raises(BreakGlassUnavailable):
         await client.patient_overview("p1", "Hjertestans på gangen")
+    assert not batch.called
+
+
+async def test_a_record_still_closed_with_the_token_says_to_take_it_in_the_epj(
+        api: respx.MockRouter, client: EpjClient) -> None:
+    async def exchange(patient_id: str, reason: str) -> tuple[str, float]:
+        return "btg-token", time.time() + 3600
+
+    client.allow_break_glass(exchange)
+    api.post(BASE).mock(return_value=fhir(200, overview_answer(clinical=(403, outcome("forbidden", "No relation")))))
+    with pytest.raises(BreakGlassUnavailable):
+        await client.patient_overview("p1", "Hjertestans på gangen")
+    client.transport.patient_tokens.clear()
     with pytest.raises(AccessDenied) as plain:  # without a reason: the ordinary refusal
         await client.patient_overview("p1")
     assert not isinstance(plain.value, BreakGlassUnavailable)

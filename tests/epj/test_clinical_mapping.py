@@ -298,21 +298,6 @@ def test_plo_messages_know_their_direction_from_the_hospital() -> None:
 # ------------------------------------------------------------------ the overview
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("Patient/p1; expires=2026-11-28T13:30:00Z", datetime(2026, 11, 28, 13, 30, tzinfo=UTC)),
-    ("Patient/p0; expires=2026-11-28T10:00:00Z, Patient/p1; expires=2026-11-28T12:00:00+01:00",
-     datetime(2026, 11, 28, 11, tzinfo=UTC)),
-    ('Patient/p1; EXPIRES="2026-11-28T13:30:00Z"', datetime(2026, 11, 28, 13, 30, tzinfo=UTC)),
-    ("Patient/p2; expires=2026-11-28T13:30:00Z", None),
-    ("Patient/p1", None),
-    ("", None),
-    (None, None),
-])
-def test_break_the_glass_expiry_is_read_from_the_header(header: str | None,
-                                                        expected: datetime | None) -> None:
-    assert clinical.emergency_access_until(header, "p1") == expected
-
-
 def test_an_overview_puts_the_parts_together() -> None:
     atnd = {"coding": [{"system": PARTICIPATION, "code": "ATND"}]}
     current = encounter("now", "p1", period={"start": "2026-11-24T10:00:00Z"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -24,7 +25,9 @@ from mobile_app.domain.worklists import ArrivalDraft, TaskStatusDraft
 from mobile_app.domain.writing import MessageDraft, NoteDraft, PatientNoteDraft
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.errors import EpjError
+from mobile_app.epj.smart import DEFAULT_SCOPE, SmartClient, Tokens
 from mobile_app.epj.transport import FhirTransport, PersonalDataInUrl, is_personal
+from mock_epj.token_cli import CLIENT_ID, REDIRECT_URI
 from tests.support.database import SeedData
 from tests.support.epj_logins import PIN, token_login
 from tests.support.mock_server import Server
@@ -64,6 +67,14 @@ async def test_no_request_of_the_whole_client_carries_a_person_number_gsrn_or_na
         login = await token_login(client, "lege1", PIN)  # the SMART login: its own tests (test_login_in_browser)
         me = login.practitioner_id
         signer = Practitioner(id=me, name=login.name, role=login.role)
+        smart = SmartClient(fresh_server.fhir, REDIRECT_URI, client_id=CLIENT_ID)  # the scripted login's client
+        tokens = Tokens(access_token=login.token, expires_at=time.time() + 600, scope=DEFAULT_SCOPE)
+
+        async def exchange(patient_id: str, reason: str) -> tuple[str, float]:  # break-the-glass, as the session
+            granted = await smart.break_glass(tokens, patient_id, reason)
+            return granted.access_token, granted.expires_at
+
+        client.allow_break_glass(exchange)
 
         async def run(name: str, call: Callable[[], Awaitable[Any]]) -> Any:
             tried.add(name)
@@ -147,6 +158,7 @@ async def test_no_request_of_the_whole_client_carries_a_person_number_gsrn_or_na
                 author_id=me)))
         requests = [call.request for call in router.calls]
     await client.aclose()
+    await smart.aclose()
 
     assert tried == public_calls(), "a new client call must be added to this test"
     assert len(requests) > 30

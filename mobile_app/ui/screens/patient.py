@@ -217,9 +217,9 @@ def _no_access(app: AppState, screen: PatientState, t: Messages) -> ft.Control:
                 ft.Text(t("access.title"), size=20, weight=ft.FontWeight.BOLD, expand=True)]),
         ft.Text(t("access.body")),
     ]
-    if not screen.may_break_glass:  # the role cannot authorise itself: nothing to offer but the reason
+    if not screen.may_break_glass and not screen.break_glass_turned_off:  # the role cannot authorise itself
         return ft.ListView(padding=16, spacing=12, controls=[*heading, ft.Text(t("access.no_btg_role"))])
-    if screen.break_glass_in_epj:  # asked, and this EPJ gives no emergency access on the app's request
+    if screen.break_glass_in_epj or screen.break_glass_turned_off:  # no emergency access from the app here
         return ft.ListView(padding=16, spacing=12, controls=[
             *heading,
             ft.Container(bgcolor=theme.WARNING_BG, padding=12, border_radius=8, key="btg-in-epj",

@@ -309,6 +309,12 @@ class PatientState(PushedScreen):
     def may_break_glass(self) -> bool:
         return self.ctx.may(Action.BREAK_THE_GLASS)
 
+    @property
+    def break_glass_turned_off(self) -> bool:
+        """The user's role may break the glass, but this EPJ gives no emergency access from the app
+        (known at login): it must be taken in the EPJ itself."""
+        return Action.BREAK_THE_GLASS in self.ctx.turned_off()
+
     async def break_glass(self) -> bool:
         if not self.may_break_glass:
             return False

@@ -21,6 +21,7 @@ from mobile_app.domain.models import (
 from mobile_app.domain.ward_list import WardListPrefs
 from mobile_app.epj.capabilities import EVERYTHING, ServerSupport
 from mobile_app.epj.errors import AccessDenied, BreakGlassUnavailable, EpjError, LoginRefused
+from mobile_app.epj.protocol import BreakGlassExchange
 from mobile_app.epj.smart import Tokens
 from mobile_app.epj.ward_markers import WardMarkers
 from mobile_app.services.browser_login import OpenUrl, SignedIn
@@ -52,6 +53,14 @@ class FakeTokenKeeper:
         await self.client._call("revoke", None)
         self.client.revoked.append(tokens.access_token)
 
+    async def offers_break_glass(self) -> bool:
+        return self.client.btg_offered
+
+    async def break_glass(self, tokens: Tokens, patient_id: str, reason: str) -> Tokens:
+        await self.client._call("break_glass", patient_id)
+        return Tokens(access_token=f"btg-{patient_id}", expires_at=self.clock() + 4 * 3600, scope="",
+                      patient=patient_id)
+
     async def aclose(self) -> None:
         pass
 
@@ -62,6 +71,7 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
     def __init__(self) -> None:
         self.token: str | None = None
         self.renew: Callable[[], Awaitable[None]] | None = None
+        self.exchange: BreakGlassExchange | None = None
         self.support = EVERYTHING
         self.calls: list[tuple[str, Any]] = []
         self.fail: EpjError | None = None  # raised by the next data call
@@ -77,6 +87,7 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
         self.page_user = "lege1"  # who logs in on the fake EPJ's login page (sign_in)
         self.page_refusal: str | None = None  # the page's OAuth error instead (access_denied: cancelled)
         self.revoked: list[str] = []  # access tokens revoked at logout
+        self.btg_offered = True  # the login server's smart-configuration offers break-the-glass
         LabFakes.__init__(self)
         self._init_writes()
         self._init_recordings()
@@ -108,6 +119,10 @@ class FakeClient(LabFakes, WriteFakes, RecordingFakes, MediaFakes, WorklistFakes
 
     def keep_fresh(self, renew: Callable[[], Awaitable[None]] | None) -> None:
         self.renew = renew
+
+    def allow_break_glass(self, exchange: BreakGlassExchange | None) -> None:
+        """The session's token exchange (the fake's overview grants break-the-glass by itself)."""
+        self.exchange = exchange
 
     async def _call(self, name: str, arg: Any) -> None:
         self.calls.append((name, arg))
