@@ -221,3 +221,24 @@ def test_the_access_token_is_refreshed_mid_session_without_losing_the_screen(
         page.context.close()
     finally:
         app.stop()
+
+
+def test_a_login_revoked_at_the_epj_ends_the_session_with_a_clear_message(
+        browser: Browser, seeded_db: Path, tmp_path: Path) -> None:
+    """The EPJ ends the login (an administrator revokes it: its tokens and refresh tokens are gone):
+    the next request gets 401, and the app drops what it showed and says the session has ended."""
+    db = copy_db(seeded_db, tmp_path / "revoked.sqlite3")
+    app: RunningApp = start_app(db)
+    try:
+        page = open_app(browser, app.url)
+        logged_in(page)
+        with sqlite3.connect(db) as conn:
+            conn.execute("DELETE FROM sessions")
+            conn.execute("DELETE FROM oauth_refresh")
+        _search(page, "Hansen")  # the next request to the EPJ
+        expect(page.get_by_text("Økten din er utløpt. Logg inn på nytt.")).to_be_visible(timeout=15_000)
+        expect(login_button(page)).to_be_visible()
+        assert "I min behandling" not in visible_text(page)
+        page.context.close()
+    finally:
+        app.stop()

@@ -3,7 +3,8 @@
 ``identities(db)`` lists what must never leave a phone, from a seeded mock EPJ database: every
 patient's and practitioner's name (whole, and each part), person number, D-number, GSRN and raw
 FHIR id. ``assert_no_identities(lines, forbidden)`` fails on the first line that contains one
-(names as whole words, case-insensitive; numbers and ids anywhere), naming the line and the hit.
+(names as whole words, case-insensitive; numbers anywhere but inside a longer run of hex
+digits; ids anywhere), naming the line and the hit.
 """
 
 from __future__ import annotations
@@ -41,8 +42,13 @@ def _pattern(forbidden: Iterable[str]) -> re.Pattern[str]:
     for item in sorted({f.strip() for f in forbidden if f and f.strip()}, key=len, reverse=True):
         if any(c.isalpha() for c in item) and not any(c.isdigit() for c in item):
             alternatives.append(rf"(?<![{_LETTER}]){re.escape(item)}(?![{_LETTER}])")  # a word
+        elif item.isdigit():
+            # A number (person number, D-number, GSRN, HPR number) anywhere except inside a longer run
+            # of hex digits: a nanosecond timestamp or a random hex id holds a 7-digit HPR number now
+            # and then by chance.
+            alternatives.append(rf"(?<![0-9A-Fa-f]){re.escape(item)}(?![0-9A-Fa-f])")
         else:
-            alternatives.append(re.escape(item))  # a number or an id: anywhere
+            alternatives.append(re.escape(item))  # an id: anywhere
     return re.compile("|".join(alternatives) or r"(?!x)x", re.IGNORECASE)
 
 

@@ -61,9 +61,13 @@ def _try_to_leak(usage: UsageLog, leaks: list[object]) -> int:
 def test_the_helper_finds_a_name_a_number_and_a_gsrn() -> None:
     forbidden = ["Elin Strand", "Strand", "Elin", "07816534679", "708000000000000012"]
     assert assert_no_identities(['{"event":"scan","ward":"ward-med"}', "instrumentation"], forbidden) == 2
-    for line in ('{"attrs":{"kind":"elin"}}', "x07816534679x", '"gsrn":708000000000000012', "STRAND"):
+    for line in ('{"attrs":{"kind":"elin"}}', "x07816534679x", '"gsrn":708000000000000012', "STRAND",
+                 '"bytes":3254340.5', "Practitioner/3254340"):
         with pytest.raises(AssertionError):
-            assert_no_identities([line], forbidden)
+            assert_no_identities([line], [*forbidden, "3254340"])
+    # a 7-digit HPR number inside a nanosecond timestamp or a random hex id is chance, not the number
+    chance = ['{"timeUnixNano":"1796316325434000000"}', '{"session_id":"e919dab3254340ff"}']
+    assert assert_no_identities(chance, [*forbidden, "3254340"]) == 2
 
 
 def test_identities_come_from_the_seeded_database(forbidden: list[str]) -> None:
