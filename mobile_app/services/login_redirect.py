@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import threading
+from functools import partial
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +31,9 @@ _DONE_PAGE = """<!DOCTYPE html>
 </head><body><main><h1>{title}</h1><p>{text}</p></main>
 <script>window.close()</script></body></html>
 """
+
+
+POLL_SECONDS = 0.02  # how often the listener's loop checks whether it is being closed
 
 
 class LoginTimedOut(Exception):
@@ -66,7 +70,10 @@ class LoopbackRedirect:
         self._answer = self._loop.create_future()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="login-redirect", daemon=True)
+        # A short poll: closing the listener waits for the serving loop to notice (0.5 s by default,
+        # which the user would wait for after every login).
+        self._thread = threading.Thread(target=partial(self._server.serve_forever, poll_interval=POLL_SECONDS),
+                                        name="login-redirect", daemon=True)
         self._thread.start()
         return self
 

@@ -172,9 +172,9 @@ def login(page: Page, username: str = "lege1", pin: str = "1234", session_pin: s
     """The whole login as a user does it: "Logg inn", the EPJ's page in a new tab (username and the
     EPJ's PIN), back in the app a session PIN typed twice."""
     epj_page = open_login_page(page)
-    log_in_on_epj_page(epj_page, username, pin)
-    with contextlib.suppress(PlaywrightTimeout):
-        epj_page.wait_for_event("close", timeout=10_000)
+    # The app's loopback page closes its tab; listen before sending, or a quick close is missed.
+    with contextlib.suppress(PlaywrightTimeout), epj_page.expect_event("close", timeout=10_000):
+        log_in_on_epj_page(epj_page, username, pin)
     if not epj_page.is_closed():
         epj_page.close()
     page.bring_to_front()
