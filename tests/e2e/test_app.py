@@ -152,8 +152,15 @@ def test_break_the_glass_for_a_patient_on_another_ward(page: Page, facts: SeedFa
     shot(page, "11-emergency-access")
 
 
-def test_logout_leaves_no_patient_on_screen(page: Page, facts: SeedFacts) -> None:
+def _logins_of(db: Path, username: str) -> int:
+    """The EPJ's live tokens of a user (sessions rows: access tokens, one per login or refresh)."""
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM sessions WHERE username = ?", (username,)).fetchone()[0])
+
+
+def test_logout_leaves_no_patient_on_screen(page: Page, facts: SeedFacts, app_server: RunningApp) -> None:
     logged_in(page)
+    live = _logins_of(app_server.db, "lege1")
     patient = facts.med_patient
     _search(page, fnr(patient))
     page.get_by_role("button", name=re.compile(patient["display_name"])).click(timeout=10_000)
@@ -162,6 +169,7 @@ def test_logout_leaves_no_patient_on_screen(page: Page, facts: SeedFacts) -> Non
     page.get_by_role("menuitem", name="Logg ut").click()
     expect(page.get_by_text("Du er logget ut. Ingen pasientdata er igjen på telefonen.")).to_be_visible(
         timeout=10_000)
+    assert _logins_of(app_server.db, "lege1") < live  # the login was revoked at the EPJ
     text = visible_text(page)
     assert patient["display_name"] not in text
     assert fnr(patient)[:6] not in text
