@@ -7,6 +7,9 @@ Each number is read as Norwegians write it (decimal comma or point) and judged a
 - outside what is **usual** but possible (a pulse of 35, a temperature of 34) the value is scored
   at once, but it is saved only once the author has confirmed it.
 
+A decimal still being typed ("38,") is neither scored nor saved, and is not called a typing error
+until the author tries to save it.
+
 Whole numbers are required where the chart reads whole numbers (rates, pressures, SpO2);
 temperature and oxygen flow take one decimal. The limits are in ``LIMITS`` (docs/vital-signs.md
 shows them), and the checks of a whole set (both pressures, diastolic below systolic, oxygen
@@ -73,6 +76,7 @@ class Verdict(StrEnum):
     OK = "ok"
     UNUSUAL = "unusual"  # possible: scored, saved once confirmed
     NOT_A_NUMBER = "not_a_number"
+    UNFINISHED = "unfinished"  # "38,": a decimal being typed; not scored or saved, not called wrong yet
     TOO_PRECISE = "too_precise"  # more decimals than the field takes
     IMPOSSIBLE = "impossible"  # refused
 
@@ -93,10 +97,11 @@ class Checked:
 
     @property
     def refused(self) -> bool:
-        return self.verdict in (Verdict.NOT_A_NUMBER, Verdict.TOO_PRECISE, Verdict.IMPOSSIBLE)
+        return self.verdict in (Verdict.NOT_A_NUMBER, Verdict.UNFINISHED, Verdict.TOO_PRECISE, Verdict.IMPOSSIBLE)
 
 
 _NUMBER = re.compile(r"^[0-9]{1,4}(?:[.,]([0-9]{1,3}))?$")  # ASCII digits only
+_UNFINISHED = re.compile(r"^[0-9]{1,4}[.,]$")  # the decimal separator typed, its digits not yet
 
 
 def parse_number(text: str) -> tuple[float, int] | None:
@@ -130,7 +135,8 @@ def check(field: VitalField, text: str, device: OxygenDevice | None = None) -> C
         return Checked(field, text, None, Verdict.EMPTY)
     parsed = parse_number(text)
     if parsed is None:
-        return Checked(field, text, None, Verdict.NOT_A_NUMBER)
+        unfinished = _UNFINISHED.match(text.strip().replace(" ", "").replace("\u00a0", ""))
+        return Checked(field, text, None, Verdict.UNFINISHED if unfinished else Verdict.NOT_A_NUMBER)
     value, decimals = parsed
     if decimals > LIMITS[field].decimals:
         return Checked(field, text, None, Verdict.TOO_PRECISE)

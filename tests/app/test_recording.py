@@ -97,6 +97,23 @@ async def test_an_impossible_value_is_refused_and_not_scored(writer: AppState, c
     assert client.vital_sets == [] and writer.ctx.outbox is not None and writer.ctx.outbox.items == []
 
 
+async def test_a_decimal_being_typed_is_not_scored_nor_called_wrong_until_lagre(writer: AppState,
+                                                                                client: FakeClient) -> None:
+    _, form = await form_for(writer)
+    enter(form, {**EMERGENCY, VitalField.TEMPERATURE: "38,"})
+    form.set_oxygen(False)
+    form.set_consciousness(Consciousness.ALERT)
+    assert form.points(VitalField.TEMPERATURE) is None and not form.score.complete
+    example = T("vitals.verdict.not_a_number", example="37,5")
+    assert example not in shown(writer, form)  # no error flashing while the decimal is typed
+    assert await form.save() is None and form.problem is not None and form.problem.key == "vitals.refused_fields"
+    assert example in shown(writer, form)  # after Lagre it says what is wrong
+    assert client.vital_sets == []
+    form.set_text(VitalField.TEMPERATURE, "38,5")
+    assert form.points(VitalField.TEMPERATURE) == 1 and form.score.complete
+    assert example not in shown(writer, form)
+
+
 async def test_an_unusual_value_is_scored_at_once_and_saved_once_confirmed(writer: AppState,
                                                                            client: FakeClient) -> None:
     _, form = await form_for(writer)

@@ -78,7 +78,10 @@ def test_numbers_are_read_as_norwegians_write_them(text: str, parsed: tuple[floa
 
 @pytest.mark.parametrize(("field", "text", "verdict"), [
     (VitalField.PULSE, "72,5", Verdict.TOO_PRECISE), (VitalField.TEMPERATURE, "37,25", Verdict.TOO_PRECISE),
-    (VitalField.RESPIRATION, "tjue", Verdict.NOT_A_NUMBER), (VitalField.SPO2, "  ", Verdict.EMPTY)])
+    (VitalField.RESPIRATION, "tjue", Verdict.NOT_A_NUMBER), (VitalField.SPO2, "  ", Verdict.EMPTY),
+    (VitalField.TEMPERATURE, "38,", Verdict.UNFINISHED), (VitalField.TEMPERATURE, " 38. ", Verdict.UNFINISHED),
+    (VitalField.PULSE, "80,", Verdict.UNFINISHED), (VitalField.TEMPERATURE, ",", Verdict.NOT_A_NUMBER),
+    (VitalField.TEMPERATURE, "38,,", Verdict.NOT_A_NUMBER), (VitalField.TEMPERATURE, ",5", Verdict.NOT_A_NUMBER)])
 def test_what_is_not_a_value_of_the_field(field: VitalField, text: str, verdict: Verdict) -> None:
     checked = check(field, text)
     assert checked.verdict is verdict and checked.value is None

@@ -4,6 +4,8 @@ has its word and icon."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from mobile_app.domain.models import ThrombosisRisk
@@ -50,6 +52,16 @@ def live_score_card(t: Messages, score: News2Score, response: Response, qsofa: Q
     return ft.Semantics(label=spoken, container=True, live_region=True, content=ft.Container(
         bgcolor=bg, padding=ft.Padding.symmetric(horizontal=12, vertical=6), key="live-score",
         content=ft.Column(lines, spacing=2)))
+
+
+@ft.component
+def _LiveScoreCard(t: Messages, score: News2Score, response: Response, qsofa: QsofaScore) -> ft.Control:
+    return live_score_card(t, score, response, qsofa)
+
+
+# The card as a form shows it: rendered again only when the score, its response or qSOFA changed
+# (most keystrokes, e.g. the first digit of a rate, leave them as they were).
+live_score: Callable[[Messages, News2Score, Response, QsofaScore], ft.Control] = ft.memo(_LiveScoreCard)  # type: ignore[no-untyped-call]
 
 
 def points_chip(t: Messages, points: int | None) -> ft.Control:

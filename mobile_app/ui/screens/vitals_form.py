@@ -8,6 +8,7 @@ values entered asks first."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from mobile_app.ui import theme
 from mobile_app.ui.components.lab import chip
 from mobile_app.ui.components.outbox import item_status
 from mobile_app.ui.components.patient import with_form_banner
-from mobile_app.ui.components.recording import live_score_card, points_chip
+from mobile_app.ui.components.recording import live_score, points_chip
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screen_views import shows
@@ -34,10 +35,12 @@ _EXAMPLE = {VitalField.TEMPERATURE: "37,5", VitalField.OXYGEN_FLOW: "2"}
 
 
 def verdict_text(t: Messages, form: VitalsFormState, field: VitalField) -> str | None:
-    """Why a value is refused, or that it is unusual (None: nothing to say)."""
+    """Why a value is refused, or that it is unusual (None: nothing to say). A decimal still being
+    typed ("38,") is not called wrong (the error flashed on every decimal typed), only once Lagre
+    was pressed with it."""
     checked = form.checked(field)
     limits = LIMITS[field]
-    if checked.verdict is Verdict.NOT_A_NUMBER:
+    if checked.verdict is Verdict.NOT_A_NUMBER or (checked.verdict is Verdict.UNFINISHED and form.show_problems):
         return t("vitals.verdict.not_a_number", example=_EXAMPLE.get(field, "18"))
     if checked.verdict is Verdict.TOO_PRECISE:
         return t(f"vitals.verdict.too_precise.{limits.decimals}")
@@ -244,12 +247,204 @@ def _FieldRow(row: _RowView, actions: _RowActions, t: Messages) -> ft.Control:
 _field_row: Callable[[_RowView, _RowActions, Messages], ft.Control] = ft.memo(_FieldRow)  # type: ignore[no-untyped-call]
 
 
+@dataclass(frozen=True)
+class _Line:
+    """A line of text under a section's title, plain, muted or on the warning background."""
+
+    text: str
+    style: str = "plain"  # "plain", "muted" or "warning"
+
+
+def _line(line: _Line) -> ft.Control:
+    if line.style == "warning":
+        return ft.Container(bgcolor=theme.WARNING_BG, border_radius=6,
+                            padding=ft.Padding.symmetric(horizontal=6, vertical=4),
+                            content=ft.Text(line.text, size=14, color=theme.WARNING_FG))
+    return ft.Text(line.text, size=14, color=ft.Colors.ON_SURFACE_VARIANT if line.style == "muted" else None)
+
+
+@dataclass(frozen=True)
+class _ChoicesView:
+    """What the SpO2-scale, air-or-oxygen and consciousness sections show, compared by value: a
+    keystroke in a number field renders and diffs none of them (their buttons were most of what each
+    keystroke built and compared)."""
+
+    scale: tuple[bool, int, tuple[_Line, ...]]  # may choose, the scale chosen, the lines under it
+    oxygen: tuple[bool | None, OxygenDevice | None, str | None, int | None]  # on oxygen, device, earlier, points
+    consciousness: tuple[Consciousness | None, str | None, int | None]  # chosen, earlier, points
+
+
+@dataclass(frozen=True)
+class _SaveView:
+    problem: str | None
+    failed: str | None
+    busy: bool
+
+
+class _FormActions:
+    """The handlers of the choices and of Lagre, made once per form (new functions on every render
+    would make the sections differ from the last render and render again)."""
+
+    def __init__(self, app: AppState, form: VitalsFormState) -> None:
+        self.air = self._call(app, lambda: form.set_oxygen(False))
+        self.oxygen = self._call(app, lambda: form.set_oxygen(True))
+        self.device = {d: self._call(app, functools.partial(self._toggle_device, form, d)) for d in OxygenDevice}
+        self.level = {c: self._call(app, functools.partial(form.set_consciousness, c)) for c in Consciousness}
+
+        def scale(chosen: int) -> Handler:
+            async def choose() -> None:
+                app.touch()
+                await form.choose_scale(1 if chosen == 1 else 2)
+            return choose
+
+        self.scale = {1: scale(1), 2: scale(2)}
+
+        async def save() -> None:
+            app.touch()
+            item = await form.save()
+            if item is not None and item.state is not ItemState.FAILED:
+                app.after_recorded(form)
+
+        self.save = save
+
+    @staticmethod
+    def _toggle_device(form: VitalsFormState, device: OxygenDevice) -> None:
+        form.set_device(None if form.device is device else device)
+
+    @staticmethod
+    def _call(app: AppState, change: Callable[[], object]) -> Handler:
+        async def handler() -> None:
+            app.touch()
+            change()
+        return handler
+
+
+def _scale_lines(t: Messages, form: VitalsFormState) -> tuple[_Line, ...]:
+    lines: list[_Line] = []
+    if form.scale == 2:
+        lines.append(_Line(t("vitals.scale2_note")))
+    elif not form.hypercapnic:
+        lines.append(_Line(t("vitals.scale1_only"), "muted"))
+    else:
+        lines.append(_Line(t("vitals.scale", scale=1)))
+    choice = form.scale_choice
+    if choice is not None and choice.chosen_by:
+        lines.append(_Line(t("vitals.scale_by", name=choice.chosen_by, time=fmt.day_time(choice.chosen_at)), "muted"))
+    if form.hypercapnic and not form.may_choose_scale:
+        lines.append(_Line(t("vitals.scale_doctor"), "muted"))
+    if form.scale_item is not None and form.scale_item.state is not ItemState.SENT:
+        lines.append(_Line(item_status(t, form.scale_item), "warning"))
+    return tuple(lines)
+
+
+def _choices_view(t: Messages, form: VitalsFormState) -> _ChoicesView:
+    scores = form.score.scores
+    earlier = form.previous_oxygen
+    earlier_text = None
+    if earlier is not None:
+        said = t("vitals.air") if earlier.value == 0 else " · ".join(
+            x for x in (f"{shown(VitalField.OXYGEN_FLOW, earlier.value)} L/min" if earlier.value else "",
+                        *earlier.details) if x)
+        earlier_text = t("vitals.previous", value=said)
+    previous_level = form.previous_consciousness
+    return _ChoicesView(
+        scale=(form.may_choose_scale, form.scale, _scale_lines(t, form)),
+        oxygen=(form.on_oxygen, form.device, earlier_text, scores.get(Parameter.AIR_OR_OXYGEN)),
+        consciousness=(form.consciousness,
+                       t("vitals.previous", value=t(f"vitals.acvpu.{previous_level.value}"))
+                       if previous_level is not None else None,
+                       scores.get(Parameter.CONSCIOUSNESS)))
+
+
+def _section(t: Messages, title: str, *controls: ft.Control, points: int | None = None, key: str) -> ft.Control:
+    head: list[ft.Control] = [ft.Text(title, weight=ft.FontWeight.BOLD, size=14, expand=True)]
+    if points is not None:
+        head.append(points_chip(t, points))
+    return ft.Container(key=key, padding=ft.Padding.only(left=16, right=16, top=8, bottom=4),
+                        content=ft.Column(spacing=6, controls=[ft.Row(head), *controls]))
+
+
+@ft.component
+def _ScaleSection(view: _ChoicesView, actions: _FormActions, t: Messages) -> ft.Control:
+    """SpO2's scale: chosen by a doctor for a hypercapnic patient, else what applies and why."""
+    may_choose, scale, lines = view.scale
+    controls: list[ft.Control] = []
+    if may_choose:
+        controls.append(ft.Row(spacing=8, controls=[
+            _toggle(t("vitals.scale", scale=1), scale == 1, actions.scale[1], t, key="scale-1"),
+            _toggle(t("vitals.scale", scale=2), scale == 2, actions.scale[2], t, key="scale-2")]))
+    controls.extend(_line(line) for line in lines)
+    return ft.Container(key="scale", padding=ft.Padding.symmetric(horizontal=16),
+                        content=ft.Column(controls, spacing=4))
+
+
+@ft.component
+def _OxygenSection(view: _ChoicesView, actions: _FormActions, t: Messages) -> ft.Control:
+    """Air or oxygen, the earlier answer, and the device when on oxygen."""
+    on_oxygen, device, earlier, points = view.oxygen
+    controls: list[ft.Control] = [ft.Row(spacing=8, controls=[
+        _toggle(t("vitals.air"), on_oxygen is False, actions.air, t, key="air"),
+        _toggle(t("vitals.oxygen"), on_oxygen is True, actions.oxygen, t, key="oxygen")])]
+    if earlier is not None:
+        controls.append(ft.Text(earlier, size=14, color=ft.Colors.ON_SURFACE_VARIANT))
+    if on_oxygen:
+        controls.append(ft.Text(t("vitals.device"), size=14, color=ft.Colors.ON_SURFACE_VARIANT))
+        controls.append(ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
+            _toggle(t(f"vitals.device.{d.value}"), device is d, actions.device[d], t, expand=False,
+                    key=f"device-{d.value}") for d in OxygenDevice]))
+    return _section(t, t("vitals.field.oxygen"), *controls, points=points, key="oxygen-section")
+
+
+@ft.component
+def _ConsciousnessSection(view: _ChoicesView, actions: _FormActions, t: Messages) -> ft.Control:
+    """ACVPU, with the earlier level."""
+    chosen, earlier, points = view.consciousness
+    levels: list[ft.Control] = [
+        _toggle(t(f"vitals.acvpu.{level.value}"), chosen is level, actions.level[level], t,
+                expand=False, key=f"acvpu-{level.value}")
+        for level in Consciousness]
+    if earlier is not None:
+        levels.append(ft.Text(earlier, size=14, color=ft.Colors.ON_SURFACE_VARIANT))
+    return _section(t, t("vitals.field.consciousness"),
+                    ft.Column(levels, spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                    points=points, key="acvpu-section")
+
+
+@ft.component
+def _SaveBar(view: _SaveView, actions: _FormActions, t: Messages) -> ft.Control:
+    """Lagre within reach of the thumb, with why the last try did not save."""
+    status: list[ft.Control] = []
+    if view.problem is not None:
+        status.append(ft.Row(spacing=6, controls=[
+            ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ERROR, size=18),
+            ft.Text(view.problem, color=ft.Colors.ERROR, weight=ft.FontWeight.W_600, expand=True)]))
+    if view.failed is not None:
+        status.append(ft.Text(view.failed, color=ft.Colors.ERROR, size=14))
+    return ft.Container(
+        key="save-bar", padding=ft.Padding.only(left=16, right=16, top=6, bottom=10),
+        border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+        content=ft.Column(spacing=4, controls=[
+            *status,
+            ft.FilledButton(t("vitals.saving") if view.busy else t("vitals.save"), icon=ft.Icons.SAVE,
+                            on_click=actions.save, disabled=view.busy, height=56, width=10_000),
+        ]))
+
+
+# Each rendered again only when what it shows (or the language) changed.
+_scale_section: Callable[[_ChoicesView, _FormActions, Messages], ft.Control] = ft.memo(_ScaleSection)  # type: ignore[no-untyped-call]
+_oxygen_section: Callable[[_ChoicesView, _FormActions, Messages], ft.Control] = ft.memo(_OxygenSection)  # type: ignore[no-untyped-call]
+_consciousness_section: Callable[[_ChoicesView, _FormActions, Messages], ft.Control] = ft.memo(  # type: ignore[no-untyped-call]
+    _ConsciousnessSection)
+_save_bar: Callable[[_SaveView, _FormActions, Messages], ft.Control] = ft.memo(_SaveBar)  # type: ignore[no-untyped-call]
+
+
 @shows(VitalsFormState)
 @ft.component
 def VitalsFormScreen(app: AppState, form: VitalsFormState, t: Messages) -> ft.Control:
     refs: ft.MutableRef[dict[VitalField, ft.Ref[ft.TextField]]] = ft.use_ref(_field_refs)
     ft.use_dialog(_discard_dialog(app, form, t))
     actions = ft.use_memo(lambda: _RowActions(app, form, refs.current or _field_refs()), [app, form])
+    form_actions = ft.use_memo(lambda: _FormActions(app, form), [app, form])
 
     sent: ft.MutableRef[dict[VitalField, int]] = ft.use_ref(dict)  # the app's changes already rendered
 
@@ -262,136 +457,33 @@ def VitalsFormScreen(app: AppState, form: VitalsFormState, t: Messages) -> ft.Co
             sent.current[field] = changes
         return _field_row(_row_view(t, form, field, text), actions, t)
 
-    async def air() -> None:
-        app.touch()
-        form.set_oxygen(False)
-
-    async def oxygen() -> None:
-        app.touch()
-        form.set_oxygen(True)
-
-    def device_chooser(device: OxygenDevice) -> Handler:
-        async def choose() -> None:
-            app.touch()
-            form.set_device(None if form.device is device else device)
-        return choose
-
-    def level_chooser(level: Consciousness) -> Handler:
-        async def choose() -> None:
-            app.touch()
-            form.set_consciousness(level)
-        return choose
-
-    def scale_chooser(scale: int) -> Handler:
-        async def choose() -> None:
-            app.touch()
-            await form.choose_scale(1 if scale == 1 else 2)
-        return choose
-
-    def section(title: str, *controls: ft.Control, points: int | None = None, key: str) -> ft.Control:
-        head: list[ft.Control] = [ft.Text(title, weight=ft.FontWeight.BOLD, size=14, expand=True)]
-        if points is not None:
-            head.append(points_chip(t, points))
-        return ft.Container(key=key, padding=ft.Padding.only(left=16, right=16, top=8, bottom=4),
-                            content=ft.Column(spacing=6, controls=[ft.Row(head), *controls]))
-
-    # SpO2 and its scale
-    scale_controls: list[ft.Control] = []
-    if form.may_choose_scale:
-        scale_controls.append(ft.Row(spacing=8, controls=[
-            _toggle(t("vitals.scale", scale=1), form.scale == 1, scale_chooser(1), t, key="scale-1"),
-            _toggle(t("vitals.scale", scale=2), form.scale == 2, scale_chooser(2), t, key="scale-2")]))
-    if form.scale == 2:
-        scale_controls.append(ft.Text(t("vitals.scale2_note"), size=14))
-    elif not form.hypercapnic:
-        scale_controls.append(ft.Text(t("vitals.scale1_only"), size=14, color=ft.Colors.ON_SURFACE_VARIANT))
-    else:
-        scale_controls.append(ft.Text(t("vitals.scale", scale=1), size=14))
-    choice = form.scale_choice
-    if choice is not None and choice.chosen_by:
-        scale_controls.append(ft.Text(t("vitals.scale_by", name=choice.chosen_by, time=fmt.day_time(choice.chosen_at)),
-                                      size=14, color=ft.Colors.ON_SURFACE_VARIANT))
-    if form.hypercapnic and not form.may_choose_scale:
-        scale_controls.append(ft.Text(t("vitals.scale_doctor"), size=14, color=ft.Colors.ON_SURFACE_VARIANT))
-    if form.scale_item is not None and form.scale_item.state is not ItemState.SENT:
-        scale_controls.append(ft.Container(
-            bgcolor=theme.WARNING_BG, border_radius=6, padding=ft.Padding.symmetric(horizontal=6, vertical=4),
-            content=ft.Text(item_status(t, form.scale_item), size=14, color=theme.WARNING_FG)))
-
-    oxygen_controls: list[ft.Control] = [ft.Row(spacing=8, controls=[
-        _toggle(t("vitals.air"), form.on_oxygen is False, air, t, key="air"),
-        _toggle(t("vitals.oxygen"), form.on_oxygen is True, oxygen, t, key="oxygen")])]
-    earlier = form.previous_oxygen
-    if earlier is not None:
-        said = t("vitals.air") if earlier.value == 0 else " · ".join(
-            x for x in (f"{shown(VitalField.OXYGEN_FLOW, earlier.value)} L/min" if earlier.value else "",
-                        *earlier.details) if x)
-        oxygen_controls.append(ft.Text(t("vitals.previous", value=said), size=14,
-                                       color=ft.Colors.ON_SURFACE_VARIANT))
-    if form.on_oxygen:
-        oxygen_controls.append(ft.Text(t("vitals.device"), size=14, color=ft.Colors.ON_SURFACE_VARIANT))
-        oxygen_controls.append(ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
-            _toggle(t(f"vitals.device.{d.value}"), form.device is d, device_chooser(d), t, expand=False,
-                    key=f"device-{d.value}") for d in OxygenDevice]))
-
-    previous_level = form.previous_consciousness
-    levels: list[ft.Control] = [
-        _toggle(t(f"vitals.acvpu.{level.value}"), form.consciousness is level, level_chooser(level), t,
-                expand=False, key=f"acvpu-{level.value}")
-        for level in Consciousness]
-    if previous_level is not None:
-        levels.append(ft.Text(t("vitals.previous", value=t(f"vitals.acvpu.{previous_level.value}")), size=14,
-                              color=ft.Colors.ON_SURFACE_VARIANT))
-
-    scores = form.score.scores
-    air_points = scores.get(Parameter.AIR_OR_OXYGEN)
-    consciousness_points = scores.get(Parameter.CONSCIOUSNESS)
+    choices = _choices_view(t, form)
     rows: list[ft.Control] = [
         number_row(VitalField.RESPIRATION),
         number_row(VitalField.SPO2),
-        ft.Container(key="scale", padding=ft.Padding.symmetric(horizontal=16),
-                     content=ft.Column(scale_controls, spacing=4)),
-        section(t("vitals.field.oxygen"), *oxygen_controls, points=air_points, key="oxygen-section"),
+        _scale_section(choices, form_actions, t),
+        _oxygen_section(choices, form_actions, t),
         *([number_row(VitalField.OXYGEN_FLOW)] if form.on_oxygen else []),
         number_row(VitalField.SYSTOLIC),
         number_row(VitalField.DIASTOLIC),
         number_row(VitalField.PULSE),
-        section(t("vitals.field.consciousness"),
-                ft.Column(levels, spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
-                points=consciousness_points, key="acvpu-section"),
+        _consciousness_section(choices, form_actions, t),
         number_row(VitalField.TEMPERATURE),
         ft.Container(padding=ft.Padding.symmetric(horizontal=16, vertical=8), key="hint",
                      content=ft.Text(t("vitals.outbox_hint"), size=14, color=ft.Colors.ON_SURFACE_VARIANT)),
     ]
 
-    async def save() -> None:
-        app.touch()
-        item = await form.save()
-        if item is not None and item.state is not ItemState.FAILED:
-            app.after_recorded(form)
-
-    status: list[ft.Control] = []
-    if form.problem is not None:
-        status.append(ft.Row(spacing=6, controls=[
-            ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ERROR, size=18),
-            ft.Text(problem_text(t, form.problem), color=ft.Colors.ERROR, weight=ft.FontWeight.W_600, expand=True)]))
     current = form.current
-    if current is not None and current.state is ItemState.FAILED:
-        status.append(ft.Text(item_status(t, current), color=ft.Colors.ERROR, size=14))
-    save_bar = ft.Container(
-        key="save-bar", padding=ft.Padding.only(left=16, right=16, top=6, bottom=10),
-        border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
-        content=ft.Column(spacing=4, controls=[
-            *status,
-            ft.FilledButton(t("vitals.saving") if form.busy else t("vitals.save"), icon=ft.Icons.SAVE,
-                            on_click=save, disabled=form.busy, height=56, width=10_000),
-        ]))
+    save_view = _SaveView(
+        problem=problem_text(t, form.problem) if form.problem is not None else None,
+        failed=item_status(t, current) if current is not None and current.state is ItemState.FAILED else None,
+        busy=form.busy)
     body = ft.Column(spacing=0, expand=True, controls=[
-        live_score_card(t, form.score, form.response, form.qsofa),
+        live_score(t, form.score, form.response, form.qsofa),
         # A Column, not a lazy ListView: every field exists, so Enter can move the focus to one below the
         # fold (Flutter scrolls a focused field into view).
         ft.Container(ft.Column(rows, spacing=2, scroll=ft.ScrollMode.AUTO,
                                expand=True), expand=True, key="fields", padding=ft.Padding.only(bottom=12)),
-        save_bar,
+        _save_bar(save_view, form_actions, t),
     ])
     return with_form_banner(t, form.banner, app.ctx.today(), body)

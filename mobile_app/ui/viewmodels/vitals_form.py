@@ -107,6 +107,7 @@ class VitalsFormState(PushedScreen):
     # such a change; what the user types is never sent back (see screens/vitals_form.py).
     app_changes: dict[VitalField, int] = field(default_factory=dict)
     _leaving: bool = field(default=False, init=False)
+    _scored: tuple[tuple[object, ...], News2Score] | None = field(default=None, init=False, repr=False)
 
     def forget(self) -> None:
         self._changed_by_app(*self.texts)
@@ -166,7 +167,11 @@ class VitalsFormState(PushedScreen):
 
     @property
     def score(self) -> News2Score:
-        return news2.news2(self.vital_signs, scale2=self.scale == 2)
+        """NEWS2 of what is typed now (worked out once per change: a render asks for it often)."""
+        key = (tuple(self.texts.items()), self.on_oxygen, self.consciousness, self.device, self.scale)
+        if self._scored is None or self._scored[0] != key:
+            self._scored = (key, news2.news2(self.vital_signs, scale2=self.scale == 2))
+        return self._scored[1]
 
     @property
     def response(self) -> Response:
