@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
@@ -90,10 +90,17 @@ class CodeSystem(_Part):
             found["display"] = code.display
         return found
 
-    def _distinct(self, *codes: Code) -> None:
-        seen = [c.code for c in codes]
-        if len(seen) != len(set(seen)):
-            raise ValueError(f"two of its codes are the same ({', '.join(seen)}): the app could not tell them apart")
+    # Whether its codes must differ: the app tells them apart by code (a note's type, a List's kind).
+    DISTINCT: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _apart(self) -> Self:
+        if self.DISTINCT:
+            seen = [value.code for value in self.__dict__.values() if isinstance(value, Code)]
+            if len(seen) != len(set(seen)):
+                raise ValueError(f"two of its codes are the same ({', '.join(seen)}): "
+                                 "the app could not tell them apart")
+        return self
 
 
 class CriticalInformation(CodeSystem):
@@ -107,17 +114,13 @@ class DocumentTypes(CodeSystem):
     """DocumentReference.type: the journal note types the app writes (by role, domain/roles.py) and
     the type of a dictation sent for transcription."""
 
+    DISTINCT = True
+
     progress_note: Code
     nursing_note: Code
     admission_note: Code
     discharge_summary: Code
     dictation: Code
-
-    @model_validator(mode="after")
-    def _apart(self) -> DocumentTypes:
-        self._distinct(self.progress_note, self.nursing_note, self.admission_note, self.discharge_summary,
-                       self.dictation)
-        return self
 
     @property
     def note_types(self) -> dict[str, Code]:
@@ -133,14 +136,11 @@ class DocumentTypes(CodeSystem):
 class CommunicationCategories(CodeSystem):
     """Communication.category: the app's messages, an EPJ's lab notifications, PLO messages."""
 
+    DISTINCT = True
+
     internal_message: Code
     lab_notification: Code
     plo: Code
-
-    @model_validator(mode="after")
-    def _apart(self) -> CommunicationCategories:
-        self._distinct(self.internal_message, self.lab_notification, self.plo)
-        return self
 
 
 class PloMessages(CodeSystem):
@@ -153,14 +153,11 @@ class PloMessages(CodeSystem):
 class ListCodes(CodeSystem):
     """List.code of the Lists the app keeps for the user."""
 
+    DISTINCT = True
+
     recent_patients: Code
     followed_patients: Code
     ward_list_settings: Code
-
-    @model_validator(mode="after")
-    def _apart(self) -> ListCodes:
-        self._distinct(self.recent_patients, self.followed_patients, self.ward_list_settings)
-        return self
 
 
 class StaffRoles(CodeSystem):
@@ -172,13 +169,10 @@ class StaffRoles(CodeSystem):
 class NoteCategories(CodeSystem):
     """Flag.category and Flag.code of own notes and ward notes."""
 
+    DISTINCT = True
+
     own_note: Code
     ward_note: Code
-
-    @model_validator(mode="after")
-    def _apart(self) -> NoteCategories:
-        self._distinct(self.own_note, self.ward_note)
-        return self
 
     def of(self, kind: PatientNoteKind) -> Code:
         return self.own_note if kind == OWN_NOTE else self.ward_note
@@ -230,13 +224,10 @@ class Spo2Scales(CodeSystem):
     """A doctor's choice of NEWS2 SpO2 scale (Flag.code), and the scale a NEWS2 score used
     (Observation.method)."""
 
+    DISTINCT = True
+
     scale_1: Code
     scale_2: Code
-
-    @model_validator(mode="after")
-    def _apart(self) -> Spo2Scales:
-        self._distinct(self.scale_1, self.scale_2)
-        return self
 
     def of(self, scale: int) -> Code:
         return self.scale_2 if scale == 2 else self.scale_1
