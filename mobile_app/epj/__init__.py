@@ -24,7 +24,7 @@ from mobile_app.epj.errors import (
     Unavailable,
     WrongCredentials,
 )
-from mobile_app.epj.protocol import Epj, LoginResult
+from mobile_app.epj.protocol import Epj
 
 __all__ = [
     "AccessDenied",
@@ -37,7 +37,6 @@ __all__ = [
     "EpjError",
     "InputRejected",
     "InvalidRequest",
-    "LoginResult",
     "NotFound",
     "NotLoggedIn",
     "Offline",

@@ -8,7 +8,6 @@ Every method raises the exceptions of errors.py, as the client documents.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -45,17 +44,6 @@ from mobile_app.epj.write_mapping import OwnAndWardNotes
 
 # The session's way to a break-the-glass token: (patient id, reason) -> (token, when it ends in clock seconds).
 BreakGlassExchange = Callable[[str, str], Awaitable[tuple[str, float]]]
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """Who a session is for: the login's token, the clinician and the role from FHIR."""
-
-    token: str
-    practitioner_id: str
-    name: str
-    role: Role
-    expires_at: datetime
 
 
 class Epj(Protocol):

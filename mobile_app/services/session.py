@@ -46,7 +46,7 @@ from mobile_app.epj.errors import (
     Unavailable,
     WrongCredentials,
 )
-from mobile_app.epj.protocol import Epj, LoginResult
+from mobile_app.epj.protocol import Epj
 from mobile_app.epj.smart import REFRESH_MARGIN, Tokens
 from mobile_app.services.browser_login import SignedIn, TokenKeeper
 from mobile_app.services.token_store import MemoryTokenStore, StoredSession, TokenStore
@@ -153,10 +153,9 @@ class Session:
         if self.phase is not Phase.LOGGED_OUT:
             await self.logout()
         self._smart, self._tokens = signed_in.smart, tokens
-        found = LoginResult(tokens.access_token, tokens.practitioner_id, tokens.name or tokens.username or "",
-                            Role.OTHER, datetime.fromtimestamp(tokens.expires_at, UTC))
-        result = await self._with_role(found)
-        self._start((tokens.username or tokens.practitioner_id).lower(), session_pin, result)
+        self.client.set_token(tokens.access_token, tokens.practitioner_id)
+        role = await self._role_of(tokens.practitioner_id)
+        self._start((tokens.username or tokens.practitioner_id).lower(), session_pin, tokens, role)
         self.client.keep_fresh(self._renew)
         self.client.allow_break_glass(self._break_glass)
         self.support = await self._server_support()
@@ -209,34 +208,31 @@ class Session:
                 with contextlib.suppress(keyring.errors.KeyringError):
                     self.token_store.save(replace(stored, token=fresh.access_token, expires_at=expires))
 
-    async def _with_role(self, result: LoginResult) -> LoginResult:
-        """The login with the role the EPJ gives the user (their PractitionerRole.code): what the app
-        offers follows it. The login answer's role counts only when the EPJ names none it knows or
-        cannot be asked; with SMART on FHIR the login answer will carry no role at all."""
-        self.client.set_token(result.token, result.practitioner_id)
+    async def _role_of(self, practitioner_id: str) -> Role:
+        """The role the EPJ gives the user (their PractitionerRole.code): what the app offers follows
+        it. A role the app does not know, or one that cannot be read, offers nothing clinical."""
         try:
-            role = await self.client.my_role(result.practitioner_id)
+            role = await self.client.my_role(practitioner_id)
         except EpjError as error:
-            log.warning("The user's PractitionerRole could not be read (%s); using the login's role",
-                        type(error).__name__)
+            log.warning("The user's PractitionerRole could not be read (%s)", type(error).__name__)
             role = None
-        return replace(result, role=role) if role is not None else result
+        return role if role is not None else Role.OTHER
 
-    def _start(self, username: str, pin: str, result: LoginResult) -> None:
-        self.client.set_token(result.token, result.practitioner_id)
-        self.user = User(username, result.practitioner_id, result.name, result.role)
+    def _start(self, username: str, pin: str, tokens: Tokens, role: Role) -> None:
+        assert tokens.practitioner_id is not None
+        self.user = User(username, tokens.practitioner_id, tokens.name or tokens.username or "", role)
         self._pin_salt = secrets.token_bytes(16)
         self._pin_hash = _hash_pin(pin, self._pin_salt)
         self.failed_unlocks = 0
         self.phase = Phase.ACTIVE
         self.touch()
-        self._remember(result)
+        self._remember(tokens)
 
-    def _remember(self, result: LoginResult) -> None:
+    def _remember(self, tokens: Tokens) -> None:
         assert self.user is not None
-        stored = StoredSession(result.token, self.user.username, result.practitioner_id,
-                               result.name, str(result.role), result.expires_at.isoformat(),
-                               self.client.base_url)
+        stored = StoredSession(tokens.access_token, self.user.username, self.user.practitioner_id,
+                               self.user.name, str(self.user.role),
+                               datetime.fromtimestamp(tokens.expires_at, UTC).isoformat(), self.client.base_url)
         try:
             self.token_store.save(stored)
         except keyring.errors.KeyringError:

@@ -16,12 +16,22 @@ import jwt
 from mobile_app.domain.models import Practitioner, Role
 from mobile_app.epj.client import EpjClient
 from mobile_app.epj.errors import AccountLocked, WrongCredentials
-from mobile_app.epj.protocol import LoginResult
 from mobile_app.epj.smart import DEFAULT_SCOPE
 from mock_epj.token_cli import TokenError, get_token
 from tests.support.mock_server import Server
 
 PIN = "1234"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Who a scripted login is for: its token, the clinician and the role from FHIR."""
+
+    token: str
+    practitioner_id: str
+    name: str
+    role: Role
+    expires_at: datetime
 
 
 async def token_login(client: EpjClient, username: str, pin: str = PIN) -> LoginResult:

@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 
 from mobile_app.epj.client import EpjClient
-from mobile_app.epj.protocol import LoginResult
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.server import RunningServer
-from tests.support.epj_logins import PIN, token_login
+from tests.support.epj_logins import PIN, LoginResult, token_login
 from tests.support.mock_server import Server
 
 

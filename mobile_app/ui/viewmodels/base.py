@@ -77,7 +77,6 @@ class AppContext:
     session: Session
     on_auth_error: Callable[[AuthError], None] = lambda error: None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    spawn: Callable[[Awaitable[Any]], Any] | None = None  # runs a background task
     outbox: Outbox | None = None  # where every write goes (None: this app instance cannot write)
     usage: UsageLog | None = None  # the evaluators' usage log (None: nothing is logged)
     speech: SpeechClient | None = None  # the hospital's speech service (None: none configured)
