@@ -10,8 +10,10 @@ costs one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Collection, Iterable
+import functools
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -69,6 +71,19 @@ from mobile_app.epj.ward_markers import WardMarkers
 from mobile_app.epj.write_mapping import OwnAndWardNotes
 
 OPTIONAL_READS = frozenset({"risks", "risk_answers"})  # an EPJ without these types still shows the overview
+
+
+Read = TypeVar("Read", bound=Callable[..., Coroutine[Any, Any, Any]])
+
+
+def about_patient(read: Read) -> Read:
+    """A read about the patient named by its first argument: its requests carry that patient's
+    break-the-glass token while one lasts (the transport's ``for_patient``)."""
+    @functools.wraps(read)
+    async def reading(self: EpjClient, patient_id: str, *args: Any, **kwargs: Any) -> Any:
+        with self.transport.for_patient(patient_id):
+            return await read(self, patient_id, *args, **kwargs)
+    return cast(Read, reading)
 
 
 class EpjClient:
@@ -308,9 +323,9 @@ class EpjClient:
         again, sign it). InputRejected before sending; AccessDenied without a care relation."""
         return await writes.save_note(self.transport, draft)
 
+    @about_patient
     async def list_own_and_ward_notes(self, patient_id: str) -> OwnAndWardNotes:
-        with self.transport.for_patient(patient_id):
-            return await writes.patient_notes(self.transport, patient_id, self.practitioner_id)
+        return await writes.patient_notes(self.transport, patient_id, self.practitioner_id)
 
     async def ward_notes(self, patient_ids: Collection[str] | None = None) -> dict[str, NoteItem]:
         return await writes.ward_notes(self.transport, patient_ids)
@@ -335,15 +350,15 @@ class EpjClient:
         return await writes.mark_read(self.transport, practitioner_id, message_ids)
 
     # --- lab results, microbiology, signing, following, notifications (lab_requests.py)
+    @about_patient
     async def lab_results(self, patient_id: str) -> LabPanel:
         """The lab tab: newest value per analyte, pending results and every analyte's history."""
-        with self.transport.for_patient(patient_id):
-            return await lab_requests.lab_results(self.transport, patient_id)
+        return await lab_requests.lab_results(self.transport, patient_id)
 
+    @about_patient
     async def microbiology(self, patient_id: str) -> list[MicroReport]:
         """Culture reports, newest first, with specimen, organisms and S/I/R tables."""
-        with self.transport.for_patient(patient_id):
-            return await lab_requests.microbiology(self.transport, patient_id)
+        return await lab_requests.microbiology(self.transport, patient_id)
 
     async def sign_results(self, results: Iterable[ResultVersion | LabResult],
                            signer: Practitioner) -> list[SignedResult]:
@@ -406,9 +421,9 @@ class EpjClient:
     async def save_spo2_scale(self, draft: Spo2ScaleDraft, write_id: str | None = None) -> Spo2ScaleChoice:
         return await recordings.save_spo2_scale(self.transport, draft, write_id)
 
+    @about_patient
     async def vital_history(self, patient_id: str) -> recordings.VitalHistory:
-        with self.transport.for_patient(patient_id):
-            return await recordings.vital_history(self.transport, patient_id)
+        return await recordings.vital_history(self.transport, patient_id)
 
     async def news2_for(self, patient_ids: Collection[str]) -> dict[str, int]:
         return await recordings.news2_for(self.transport, patient_ids)
@@ -420,9 +435,9 @@ class EpjClient:
     async def save_photo(self, draft: PhotoDraft) -> ClinicalPhoto:
         return await media.save_photo(self.transport, draft)
 
+    @about_patient
     async def patient_photos(self, patient_id: str) -> list[ClinicalPhoto]:
-        with self.transport.for_patient(patient_id):
-            return await media.patient_photos(self.transport, patient_id)
+        return await media.patient_photos(self.transport, patient_id)
 
     # --- through the day: tasks, appointment books, arrivals (worklists.py)
     async def my_tasks(self, practitioner_id: str) -> list[WorkTask]:

@@ -3,6 +3,7 @@ round trips, break-the-glass, access denied with the banner, and the recent-pati
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -20,6 +21,7 @@ from mobile_app.epj.errors import (
     Offline,
     ServerError,
 )
+from mobile_app.epj.transport import PatientToken
 from tests.support.mocked_http import (
     BASE,
     FHIR_JSON,
@@ -136,6 +138,22 @@ async def test_break_the_glass_takes_the_patients_own_token_and_its_requests_car
     await client.microbiology("p1")
     assert reads.calls[-1].request.headers["authorization"] == f"Bearer {TOKEN}"
     client.transport.clock = time.time
+    client.transport.patient_tokens.clear()
+
+
+@pytest.mark.parametrize("read", ["list_own_and_ward_notes", "lab_results", "microbiology", "vital_history",
+                                  "patient_photos"])
+async def test_every_read_about_a_patient_carries_that_patients_break_the_glass_token(
+        api: respx.MockRouter, client: EpjClient, read: str) -> None:
+    client.transport.patient_tokens["p1"] = PatientToken("btg-p1", time.time() + 3600)
+    route = api.route(url__startswith=BASE).mock(return_value=fhir(200, searchset()))
+    for patient_id in ("p1", "p2"):
+        with contextlib.suppress(Exception):  # the request is the point here, not what the answer reads as
+            await getattr(client, read)(patient_id)
+    carried = {call.request.headers["authorization"] for call in route.calls
+               if "p1" in str(call.request.url) or b"p1" in call.request.content}
+    others = {call.request.headers["authorization"] for call in route.calls} - carried
+    assert carried == {"Bearer btg-p1"} and others == {f"Bearer {TOKEN}"}
     client.transport.patient_tokens.clear()
 
 
