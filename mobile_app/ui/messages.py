@@ -542,6 +542,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "vital.on_oxygen": ("Får oksygen", "On oxygen"),
     "vital.points": ("{points} p", "{points} pt"),
     "vital.room_air": ("Romluft", "Room air"),
+    "vital.short.respiration": ("Resp.frekvens", "Resp. rate"),
+    "vital.short.spo2": ("SpO2", "SpO2"),
     "news2.total": ("NEWS2 {total}", "NEWS2 {total}"),
     "news2.partial": ("NEWS2 minst {total}", "NEWS2 at least {total}"),
     "news2.band.low": ("Lav", "Low"),

@@ -4,6 +4,7 @@ NEWS2 points, NEWS2 shows its band and clinical response, and an oxygen flow of 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient, patient
-from tests.support.screens import render, texts
+from tests.support.screens import controls, render, texts
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LOINC = "http://loinc.org"
@@ -76,12 +77,16 @@ def test_scale_2_comes_from_a_hypercapnic_failure_condition() -> None:
     assert judged[Parameter.SPO2].points == 0 and not judged[Parameter.SPO2].abnormal
 
 
-async def _overview_screen(app: AppState, client: FakeClient, measured: tuple[Measurement, ...],
-                           lang: str = "nb") -> str:
+async def _overview(app: AppState, client: FakeClient, measured: tuple[Measurement, ...], lang: str = "nb") -> Any:
     client.overviews["p1"] = PatientOverview(patient=patient("p1"), vitals=measured, fetched_at=NOW)
     await sign_in(app, "lege1")
     screen = await app.open_patient("p1")
-    return " | ".join(texts(render(PatientScreen, app, screen, Messages(lang))))
+    return render(PatientScreen, app, screen, Messages(lang))
+
+
+async def _overview_screen(app: AppState, client: FakeClient, measured: tuple[Measurement, ...],
+                           lang: str = "nb") -> str:
+    return " | ".join(texts(await _overview(app, client, measured, lang)))
 
 
 async def test_the_overview_marks_abnormal_values_in_words_and_shows_news2(app: AppState,
@@ -94,6 +99,20 @@ async def test_the_overview_marks_abnormal_values_in_words_and_shows_news2(app: 
     assert "121/78 mmHg | 0 p" in shown  # every parameter's points, normal ones too
     assert t("vital.room_air") in shown and "0 L/min" not in shown
     assert "NEWS2 6" in shown and t("news2.band.medium") in shown and t("news2.response.urgent") in shown
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+async def test_tiles_show_names_that_fit_a_half_width_tile_and_speak_the_epjs_full_name(
+        app: AppState, client: FakeClient, lang: str) -> None:
+    t = Messages(lang)
+    tree = await _overview(app, client, vitals(), lang)
+    shown = " | ".join(texts(tree))
+    assert f"{t('vital.short.respiration')} | 27 /min" in shown and f"{t('vital.short.spo2')} | 93 %" in shown
+    assert "Respirasjonsfrekvens | " not in shown and "Oksygenmetning (SpO2) | " not in shown
+    assert "Oksygentilførsel | " in shown and "Puls | 95 /min" in shown  # names that fit stay the EPJ's
+    spoken = {getattr(c, "semantics_label", None) for c in controls(tree)}
+    assert any(s and s.startswith("Respirasjonsfrekvens, 27 /min") for s in spoken)
+    assert any(s and s.startswith("Oksygenmetning (SpO2), 93 %") for s in spoken)
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import flet as ft
 
+from mobile_app.domain import news2
+from mobile_app.domain.models import Measurement
 from mobile_app.domain.vitals import Deviation, Response, VitalReading, VitalsAssessment
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
@@ -60,6 +62,17 @@ def _marker(t: Messages, reading: VitalReading) -> ft.Control | None:
     return chip(words, fg, bg, _DEVIATION_ICONS.get(reading.deviation))
 
 
+# Names a half-width tile on a 360 px phone cuts off ("Respirasjonsfrekve…"), by LOINC code: the
+# tile shows the short name clinicians write; a screen reader still hears the EPJ's full name.
+_SHORT_NAMES = {news2.RESPIRATION: "vital.short.respiration", news2.SPO2: "vital.short.spo2",
+                news2.SPO2_ALT: "vital.short.spo2"}
+
+
+def tile_name(t: Messages, measurement: Measurement) -> str:
+    key = _SHORT_NAMES.get(measurement.code)
+    return t(key) if key is not None and measurement.system in (None, news2.LOINC) else measurement.name
+
+
 def _tile(t: Messages, reading: VitalReading) -> ft.Control:
     marker = _marker(t, reading)
     value = value_text(t, reading)
@@ -74,7 +87,7 @@ def _tile(t: Messages, reading: VitalReading) -> ft.Control:
         bgcolor=theme.CRITICAL_ROW if (reading.points or 0) >= 3 else ft.Colors.SURFACE_CONTAINER_LOW,
         border=ft.Border.all(1, theme.WARNING_FG) if reading.abnormal else None,
         content=ft.Column(spacing=2, controls=[
-            ft.Text(name, size=14, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1,
+            ft.Text(tile_name(t, reading.measurement), size=14, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1,
                     overflow=ft.TextOverflow.ELLIPSIS),
             ft.Text(value, size=17, weight=ft.FontWeight.BOLD, semantics_label=spoken),
             *under,
