@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
@@ -15,12 +16,13 @@ import pytest_asyncio
 
 from mobile_app.domain.models import Role
 from mobile_app.epj.client import EpjClient
-from mobile_app.epj.errors import InputRejected, LoginRefused, NotLoggedIn, WrongCredentials
+from mobile_app.epj.errors import InputRejected, LoginRefused, NotLoggedIn, Unavailable, WrongCredentials
 from mobile_app.services.browser_login import login_in_browser
 from mobile_app.services.login_redirect import LoginTimedOut, LoopbackRedirect
 from mobile_app.services.session import Phase, Session
 from mobile_app.services.token_store import MemoryTokenStore
 from tests.support.mock_server import Server
+from tests.support.restartable_epj import restartable_epj
 from tests.support.smart_login import request_id, submit
 
 SESSION_PIN = "2580"
@@ -96,6 +98,40 @@ async def test_the_access_token_is_renewed_mid_session_and_the_login_revoked_at_
         answer = httpx.get(f"{epj_server.fhir}/Patient?_count=1", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 401, token
     assert client.token is None and session.token_store.load() is None
+
+
+async def test_a_renewal_while_the_epj_is_down_keeps_the_session_and_renews_once_it_is_back(
+        seeded_db: Path, tmp_path: Path) -> None:
+    """Ward Wi-Fi drops just as the access token nears its end. With the login server out of reach,
+    the old token is used while it lasts (the request goes through) and after it has ended the
+    request says the EPJ cannot be reached; with the whole EPJ out of reach the same; the session is
+    never ended for it. When the EPJ answers again the token is renewed and the request goes
+    through, with no new login."""
+    offset = [0.0]
+    async with restartable_epj(seeded_db, tmp_path) as epj:
+        signed_in = await login_in_browser(epj.fhir, user_in_browser(), clock=lambda: time.time() + offset[0])
+        client = EpjClient(epj.fhir, timeout=5)
+        epj.clients.append(client)
+        session = Session(client, MemoryTokenStore())
+        user = await session.begin(signed_in, SESSION_PIN)
+        first = client.token
+        epj.faults(drop_rate=1.0, path_prefix="/auth/token")  # the login server does not answer
+        offset[0] = 850.0  # within a minute of its end: the old token still serves
+        assert [w.name for w in await client.my_wards(user.practitioner_id)]
+        assert client.token == first
+        offset[0] = 1000.0  # past its end (by the phone's clock): nothing to send
+        with pytest.raises(Unavailable):
+            await client.my_wards(user.practitioner_id)
+        assert session.phase is Phase.ACTIVE and session.user == user
+        epj.faults(drop_rate=0.0, path_prefix="")
+        epj.stop()  # now nothing answers at all
+        with pytest.raises(Unavailable):
+            await client.my_wards(user.practitioner_id)
+        assert session.phase is Phase.ACTIVE and session.user == user and client.token == first
+        epj.restart()
+        assert [w.name for w in await client.my_wards(user.practitioner_id)]
+        assert client.token not in (None, first) and session.phase is Phase.ACTIVE
+        await session.logout()
 
 
 async def test_a_revoked_login_ends_with_a_clear_error(client: EpjClient, epj_server: Server) -> None:

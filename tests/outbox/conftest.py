@@ -10,23 +10,13 @@ import pytest
 import pytest_asyncio
 
 from tests.support.clocks import UtcClock
-from tests.support.database import copy_db
-from tests.support.mock_server import start_server
-from tests.support.restartable_epj import RestartableEpj
+from tests.support.restartable_epj import RestartableEpj, restartable_epj
 
 
 @pytest_asyncio.fixture
 async def epj(seeded_db: Path, tmp_path: Path) -> AsyncIterator[RestartableEpj]:
-    db = copy_db(seeded_db, tmp_path / "epj.sqlite3")
-    server = start_server(db)
-    port = int(server.running.httpd.server_address[1])
-    server.epj.config.port = port  # a restart binds the same port again
-    here = RestartableEpj(db, server, port)
-    yield here
-    for client in here.clients:
-        await client.aclose()
-    here.stop()
-    here.server.epj.labs.stop()
+    async with restartable_epj(seeded_db, tmp_path) as here:
+        yield here
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import contextlib
 import json
 import socket
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ import httpx
 from mobile_app.epj.client import EpjClient
 from mock_epj.app import MockEPJ, ServerConfig
 from mock_epj.server import RunningServer
+from tests.support.database import copy_db
 from tests.support.epj_logins import PIN, LoginResult, token_login
-from tests.support.mock_server import Server
+from tests.support.mock_server import Server, start_server
 
 
 @dataclass
@@ -96,3 +98,21 @@ class RestartableEpj:
         stays = [e for e in self.rows("Encounter") if e["status"] == "in-progress"
                  and any(loc["location"]["reference"] == f"Location/{ward}" for loc in e.get("location", []))]
         return str(sorted(stays, key=lambda e: e["id"])[0]["subject"]["reference"].split("/")[1])
+
+
+@contextlib.asynccontextmanager
+async def restartable_epj(seeded_db: Path, directory: Path) -> AsyncIterator[RestartableEpj]:
+    """A mock EPJ of the caller's own on a copy of ``seeded_db`` in ``directory``, on a free
+    loopback port that a restart binds again; its clients are closed and it is stopped after."""
+    db = copy_db(seeded_db, directory / "epj.sqlite3")
+    server = start_server(db)
+    port = int(server.running.httpd.server_address[1])
+    server.epj.config.port = port  # a restart binds the same port again
+    here = RestartableEpj(db, server, port)
+    try:
+        yield here
+    finally:
+        for client in here.clients:
+            await client.aclose()
+        here.stop()
+        here.server.epj.labs.stop()
