@@ -134,6 +134,34 @@ async def test_a_renewal_while_the_epj_is_down_keeps_the_session_and_renews_once
         await session.logout()
 
 
+async def test_a_login_over_a_slow_network_succeeds_and_one_whose_token_answer_is_lost_says_so(
+        seeded_db: Path, tmp_path: Path) -> None:
+    """Every answer of the EPJ 400 ms late (discovery, the page, the token exchange, the role): the
+    login still goes through. The token endpoint's answer lost: the login ends with the EPJ out of
+    reach (the screen's "Journalsystemet svarer ikke"), and the app's listener is closed."""
+    async with restartable_epj(seeded_db, tmp_path) as epj:
+        epj.faults(latency_ms=400)
+        signed_in = await login_in_browser(epj.fhir, user_in_browser("spl1"))
+        client = EpjClient(epj.fhir, timeout=5)
+        epj.clients.append(client)
+        session = Session(client, MemoryTokenStore())
+        user = await session.begin(signed_in, SESSION_PIN)
+        assert user.role is Role.NURSE and session.phase is Phase.ACTIVE
+        await session.logout()
+        epj.faults(latency_ms=0, drop_rate=1.0, path_prefix="/auth/token")
+        opened: list[str] = []
+        browse = user_in_browser()
+
+        async def open_url(url: str) -> None:
+            opened.append(dict(parse_qsl(urlsplit(url).query))["redirect_uri"])
+            await browse(url)
+
+        with pytest.raises(Unavailable):
+            await login_in_browser(epj.fhir, open_url)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(opened[0], timeout=2)  # nobody listens for an answer any more
+
+
 async def test_a_revoked_login_ends_with_a_clear_error(client: EpjClient, epj_server: Server) -> None:
     signed_in = await login_in_browser(epj_server.fhir, user_in_browser())
     session = Session(client, MemoryTokenStore())
