@@ -44,7 +44,9 @@ from tests.support.browser import (
     fnr,
     focus,
     login_button,
+    new_phone_page,
     open_login_page,
+    show_app,
     showing,
     start_app,
     ward_patients,
@@ -69,19 +71,10 @@ def timed(action: Callable[[], None], done: Callable[[], None]) -> float:
     return time.perf_counter() - started
 
 
-def new_page(browser: Browser) -> Page:
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.route("**/*rive*", lambda route: route.abort())
-    return page
-
-
 def cold_start(browser: Browser, url: str) -> float:
-    page = new_page(browser)
+    page = new_phone_page(browser)
     started = time.perf_counter()
-    page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    show_app(page, url, timeout=60_000)
     login_button(page).wait_for(timeout=60_000)
     elapsed = time.perf_counter() - started
     page.context.close()
@@ -89,10 +82,8 @@ def cold_start(browser: Browser, url: str) -> float:
 
 
 def session_figures(browser: Browser, url: str, families: list[str]) -> dict[str, float]:
-    page = new_page(browser)
-    page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    page = new_phone_page(browser)
+    show_app(page, url, timeout=60_000)
     login_button(page).wait_for(timeout=60_000)
     figures: dict[str, float] = {}
     started = time.perf_counter()
@@ -147,10 +138,8 @@ def focused(page: Page, name: str) -> bool:
 def logged_in_page(browser: Browser, url: str) -> tuple[Page, int]:
     """The app started and lege1 logged in, on the home screen: (page, taps it took). A field is
     tapped only when it has no cursor; the PIN is sent with the keyboard's Enter (not a tap)."""
-    page = new_page(browser)
-    page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    page = new_phone_page(browser)
+    show_app(page, url, timeout=60_000)
     login_button(page).wait_for(timeout=60_000)
     page.wait_for_timeout(300)
     taps = 1  # "Logg inn"

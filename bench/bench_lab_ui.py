@@ -29,7 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mobile_app.epj.client import EpjClient
 from mock_epj.app import MockEPJ, ServerConfig, seed_database
 from mock_epj.store import Store
-from tests.support.browser import CHROMIUM, LAUNCH_ARGS, PHONE, focus, login, login_button, start_app, tap_labelled
+from tests.support.browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    focus,
+    login,
+    login_button,
+    open_app,
+    start_app,
+    tap_labelled,
+)
 from tests.support.epj_logins import token_login
 from tests.support.lab_history import add_long_history
 
@@ -65,11 +74,7 @@ def name(patient: dict[str, Any]) -> str:
 
 
 def logged_in_page(browser: Browser, url: str) -> Page:
-    page = browser.new_context(viewport=PHONE).new_page()
-    page.route("**/*rive*", lambda route: route.abort())
-    page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    page = open_app(browser, url, timeout=60_000)
     login_button(page).wait_for(timeout=60_000)
     login(page, "lege1")
     page.get_by_text("I min behandling").wait_for(timeout=30_000)

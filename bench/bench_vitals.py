@@ -57,13 +57,14 @@ from tests.support.app_sessions import sign_in
 from tests.support.browser import (
     CHROMIUM,
     LAUNCH_ARGS,
-    PHONE,
     focus,
     login,
     login_button,
+    new_phone_page,
     on_screen,
     screen_text,
     scroll_until_visible,
+    show_app,
     start_app,
     type_then_enter,
 )
@@ -98,9 +99,7 @@ def scroll_up_to(page: Page, target: Locator) -> None:
 
 
 def open_form(page: Page, url: str, patient: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    show_app(page, url, timeout=60_000)
     login_button(page).wait_for(timeout=60_000)
     login(page, "spl1")
     page.get_by_role("tab", name="Sengepost").click(timeout=30_000)
@@ -164,8 +163,7 @@ def browser_figures(seeded: Path, work: Path, patient: str, keystrokes: int) -> 
         shutil.copy(seeded, db)
         app = start_app(db)
         try:
-            page = browser.new_context(viewport=PHONE).new_page()
-            page.route("**/*rive*", lambda route: route.abort())
+            page = new_phone_page(browser)
             open_form(page, app.url, patient)
             typed, removed = [], []
             for _ in range(keystrokes):  # 38, -> 38,5: NEWS2 7 (complete); back to 38,: "so far" 6
@@ -182,8 +180,7 @@ def browser_figures(seeded: Path, work: Path, patient: str, keystrokes: int) -> 
         try:
             saves = []
             for _ in range(5):
-                page = browser.new_context(viewport=PHONE).new_page()
-                page.route("**/*rive*", lambda route: route.abort())
+                page = new_phone_page(browser)
                 open_form(page, app.url, patient)
                 page.keyboard.type("5")
                 save = page.get_by_role("button", name="Lagre")

@@ -118,14 +118,24 @@ def start_app(db: Path, *extra: str) -> RunningApp:
     raise AssertionError("the web app did not start")
 
 
-def open_app(browser: Browser, url: str, viewport: ViewportSize = PHONE) -> Page:
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)
-    page = context.new_page()
+def new_phone_page(browser: Browser, viewport: ViewportSize = PHONE) -> Page:
+    """A page of its own browser context (its own storage), phone-sized by default."""
+    page = browser.new_context(viewport=viewport, device_scale_factor=1).new_page()
     page.route("**/*rive*", lambda route: route.abort())  # a CDN file the app never needs
+    return page
+
+
+def show_app(page: Page, url: str, timeout: float = 30_000) -> Page:
+    """Load the app in ``page`` and switch Flutter's accessibility tree on (controls are found by
+    their labels)."""
     page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=timeout)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
     return page
+
+
+def open_app(browser: Browser, url: str, viewport: ViewportSize = PHONE, timeout: float = 30_000) -> Page:
+    return show_app(new_phone_page(browser, viewport), url, timeout)
 
 
 def shot(page: Page, name: str) -> Path:
