@@ -9,7 +9,9 @@ Usage: ``uv run python bench/bench_vitals.py [--keystrokes 30] [--sets 30]``. As
    records when the live NEWS2 card's accessible text changes to the new score (Flutter updates its
    semantics tree in the frame that draws it). Measured from just before the key press to that
    change: the keystroke over the WebSocket, the view-model scoring the set, the component
-   re-rendered and diffed in Python, the patch back, and Flutter's frame.
+   re-rendered and diffed in Python, the patch back, and Flutter's frame. The page's WebSocket is
+   watched too, so the medians of when the key went out and the app's answer came in are printed
+   beside it (where the time goes).
 2. **The same in Python only**: ``VitalsFormState.set_text`` plus rendering the form's component
    tree, without a page (what the server spends per keystroke).
 3. **"Lagre" to confirmed, in the browser**, with 80 +- 20 ms latency injected in the embedded mock:
@@ -29,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
@@ -145,15 +148,44 @@ BACK_ON_OVERVIEW = """() => { window.__shown = null;
   observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true}); }"""
 
 
-def shown_after(page: Page, pattern: str, key: str) -> float:
+# When the page's WebSocket to the app sends and receives (performance.now()), kept from the last
+# reset: where a keystroke's time goes (Flutter sends the key, the app answers with its patch).
+WIRE = """(() => { window.__wire = []; const Socket = window.WebSocket;
+  class Watched extends Socket {
+    constructor(...args) { super(...args);
+      this.addEventListener('message', () => window.__wire.push(['in', performance.now()])); }
+    send(data) { window.__wire.push(['out', performance.now()]); return super.send(data); } }
+  window.WebSocket = Watched; })();"""
+
+
+@dataclass
+class Keystroke:
+    shown: float  # ms from the key press to the score shown
+    sent: float | None  # to the first message to the app
+    answered: float | None  # to the first message back
+
+
+def shown_after(page: Page, pattern: str, key: str) -> Keystroke:
     page.evaluate(WATCH, pattern)
+    page.evaluate("window.__wire = []")
     started = float(page.evaluate("performance.now()"))
     page.keyboard.press(key)
     try:
         page.wait_for_function("window.__shown !== null", timeout=10_000)
     except PlaywrightTimeout:
         raise SystemExit(f"{pattern!r} did not show after {key!r}; the screen said: {screen_text(page)!r}") from None
-    return float(page.evaluate("window.__shown")) - started
+    wire: list[tuple[str, float]] = page.evaluate("window.__wire")
+    first = {way: next((at - started for w, at in wire if w == way), None) for way in ("out", "in")}
+    return Keystroke(float(page.evaluate("window.__shown")) - started, first["out"], first["in"])
+
+
+def print_keystrokes(label: str, strokes: list[Keystroke]) -> None:
+    print(f"  {label:<35} {figures([k.shown for k in strokes])}")
+    sent = [k.sent for k in strokes if k.sent is not None]
+    answered = [k.answered for k in strokes if k.answered is not None]
+    if sent and answered:
+        print(f"    of which (medians): the key sent to the app {statistics.median(sent):.1f} ms, the app's answer "
+              f"in the page {statistics.median(answered):.1f} ms, then Flutter's frame to the score shown")
 
 
 def browser_figures(seeded: Path, work: Path, patient: str, keystrokes: int) -> None:
@@ -164,13 +196,14 @@ def browser_figures(seeded: Path, work: Path, patient: str, keystrokes: int) -> 
         app = start_app(db)
         try:
             page = new_phone_page(browser)
+            page.context.add_init_script(WIRE)
             open_form(page, app.url, patient)
             typed, removed = [], []
             for _ in range(keystrokes):  # 38, -> 38,5: NEWS2 7 (complete); back to 38,: "so far" 6
                 typed.append(shown_after(page, r"NEWS2 7\b", "5"))
                 removed.append(shown_after(page, r"NEWS2 minst 6\b", "Backspace"))
-            print(f"  last digit typed, NEWS2 shown       {figures(typed)}")
-            print(f"  last digit removed, score shown     {figures(removed)}")
+            print_keystrokes("last digit typed, NEWS2 shown", typed)
+            print_keystrokes("last digit removed, score shown", removed)
             page.context.close()
         finally:
             app.stop()
