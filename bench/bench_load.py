@@ -129,8 +129,8 @@ async def _record_all() -> dict[str, Screen]:
         await client.save_note(draft)
 
     return {
-        "login": [await _record(lambda c: c.login("loadtest-user", "0000"))
-                  + await _record(lambda c: c.my_wards(P_PRACTITIONER))],
+        # The token comes from the SMART code flow (Phone.login); then the app asks for the wards.
+        "login": [await _record(lambda c: c.my_wards(P_PRACTITIONER))],
         "ward_list": [await _record(lambda c: c.ward_list(P_WARD)),
                       await _record(lambda c: c.ward_markers(P_WARD))],
         "my_patients": [await _record(lambda c: c.my_patients(P_PRACTITIONER))],
@@ -277,17 +277,19 @@ class Phone:
                 await self.act("search", {P_NAME: family, P_GIVEN: given}, "search_name2")
 
     async def login(self) -> bool:
+        """The SMART code flow as ``mock-epj token`` drives it (the app's scopes; the app does
+        the same through the EPJ's page), then the app's first request (its wards)."""
+        from mobile_app.epj.smart import DEFAULT_SCOPE
+        from mock_epj.token_cli import TokenError, get_token
+
         started = time.perf_counter()
-        chain = self.gen.screens["login"][0]
-        token_request = chain[0]
-        body = json.dumps({"username": self.username, "pin": "1234"}).encode()
-        status, answer = await self.send(0, Template(token_request.method, token_request.target,
-                                                     token_request.headers, body))
-        if status != 200:
-            self.gen.error("login", f"login {status} {answer[:200]!r}")
+        try:
+            answer = await asyncio.to_thread(get_token, self.gen.base, self.username, "1234", DEFAULT_SCOPE)
+        except TokenError as error:
+            self.gen.error("login", f"login refused: {error}")
             return False
-        self.token = json.loads(answer)["access_token"]
-        for template in chain[1:]:
+        self.token = answer["access_token"]
+        for template in self.gen.screens["login"][0]:
             if not await self.request(0, template, {P_PRACTITIONER: self.practitioner}, "login"):
                 return False
         self.gen.sample("login", time.perf_counter() - started)
@@ -378,6 +380,7 @@ class Generator:
     def __init__(self, index: int, base: str, pop: Population, screens: dict[str, Screen],
                  think: float) -> None:
         self.index = index
+        self.base = base
         host, port = base.removeprefix("http://").split(":")
         self.host, self.port = host, int(port)
         self.pop = pop
@@ -448,7 +451,9 @@ def free_port() -> int:
 
 def start_server(db: Path, workers: int | None, extra: list[str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [sys.executable, "-m", "mock_epj", "serve", "--port", str(port), "--db", str(db), *extra]
+    # The phones do not refresh their SMART access tokens (the app does): tokens last the run.
+    command = [sys.executable, "-m", "mock_epj", "serve", "--port", str(port), "--db", str(db),
+               "--access-token-ttl", "28800", *extra]
     if workers is not None:
         command += ["--workers", str(workers)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)

@@ -140,6 +140,10 @@ class Api:
                 "GET": Fhir(lambda ctx, r: fhir.vread(ctx, r.args["type"], r.args["id"], r.args["vid"]),
                             interaction="vread")}),
         ]
+        # The routes by their number of segments, each list in the table's order (_find's candidates).
+        self._by_length: dict[int, list[tuple[list[str], dict[str, Endpoint]]]] = {}
+        for pattern, methods in self.routes:
+            self._by_length.setdefault(len(pattern), []).append((pattern, methods))
 
     @property
     def fhir_base(self) -> str:
@@ -172,9 +176,7 @@ class Api:
         return endpoint.handler(ctx, request)
 
     def _find(self, method: str, segments: list[str], where: str) -> tuple[Endpoint, dict[str, str]]:
-        for pattern, methods in self.routes:
-            if len(pattern) != len(segments):
-                continue
+        for pattern, methods in self._by_length.get(len(segments), ()):
             args: dict[str, str] = {}
             for expected, actual in zip(pattern, segments, strict=True):
                 if expected.startswith("{"):

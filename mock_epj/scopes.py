@@ -15,6 +15,7 @@ the grant, and the token answer's ``scope`` says what was granted.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -78,7 +79,14 @@ def grantable(requested: str) -> list[str]:
 
 
 def resource_scopes(scope: str) -> list[ResourceScope]:
-    return [parsed for word in scope.split() if (parsed := parse_resource_scope(word)) is not None]
+    return list(_parsed(scope))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(scope: str) -> tuple[ResourceScope, ...]:
+    """A token's scopes parsed once (every request and batch entry checks them; a token's scope
+    string never changes, and what it means depends on nothing else)."""
+    return tuple(parsed for word in scope.split() if (parsed := parse_resource_scope(word)) is not None)
 
 
 def allows(scope: str | None, context: str, type_: str, permission: str) -> bool:
@@ -87,7 +95,7 @@ def allows(scope: str | None, context: str, type_: str, permission: str) -> bool
     if scope is None:
         return True
     return any(rule.context == context and rule.type in (type_, "*") and permission in rule.permissions
-               for rule in resource_scopes(scope))
+               for rule in _parsed(scope))
 
 
 def may_read(scope: str | None, patient: str | None, type_: str) -> bool:

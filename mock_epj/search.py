@@ -379,7 +379,7 @@ def _probe(sub: str, alias: str) -> str:
     """``sub`` (a ``SELECT rid FROM <table> WHERE ...`` of _condition) as a lookup of one rid."""
     head, _, rest = sub.partition(" WHERE ")
     table = head.rsplit(" ", 1)[1]
-    indexed = f" INDEXED BY {table}_rid" if table in _TABLE.values() else ""  # (rid, param), not a scan
+    indexed = f" INDEXED BY {table}_row" if table in _TABLE.values() else ""  # by rid (store.py), not a scan
     return f"EXISTS (SELECT 1 FROM {table}{indexed} WHERE rid = {alias}.rid AND {rest})"
 
 

@@ -105,16 +105,24 @@ CREATE TRIGGER IF NOT EXISTS access_changed_break_glass AFTER INSERT ON break_gl
     BEGIN {bump} END;
 """
 
+# The ``*_row`` indexes hold every column of their table, by row id: a search's per-row lookups
+# (does this row have category laboratory, a date after x; its sort key; is it the user's own)
+# are answered from the index alone, without reading the table row (they replaced indexes on
+# (rid, param) only, which needed a table read per lookup: a third of the ward's lab search).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS idx_string_search ON idx_string (type, param, value, rid);
-CREATE INDEX IF NOT EXISTS idx_string_rid ON idx_string (rid, param);
+DROP INDEX IF EXISTS idx_string_rid;
+CREATE INDEX IF NOT EXISTS idx_string_row ON idx_string (rid, param, value, type);
 CREATE INDEX IF NOT EXISTS idx_token_search ON idx_token (type, param, code, system, rid);
-CREATE INDEX IF NOT EXISTS idx_token_rid ON idx_token (rid, param);
+DROP INDEX IF EXISTS idx_token_rid;
+CREATE INDEX IF NOT EXISTS idx_token_row ON idx_token (rid, param, code, system, type);
 CREATE INDEX IF NOT EXISTS idx_date_search ON idx_date (type, param, lo, hi, rid);
-CREATE INDEX IF NOT EXISTS idx_date_rid ON idx_date (rid, param);
+DROP INDEX IF EXISTS idx_date_rid;
+CREATE INDEX IF NOT EXISTS idx_date_row ON idx_date (rid, param, lo, hi, type);
 CREATE INDEX IF NOT EXISTS idx_date_hi ON idx_date (type, param, hi, lo, rid);
 CREATE INDEX IF NOT EXISTS idx_ref_search ON idx_ref (type, param, ref, rid);
-CREATE INDEX IF NOT EXISTS idx_ref_rid ON idx_ref (rid, param);
+DROP INDEX IF EXISTS idx_ref_rid;
+CREATE INDEX IF NOT EXISTS idx_ref_row ON idx_ref (rid, param, ref, type);
 DROP INDEX IF EXISTS resources_patient;
 CREATE INDEX IF NOT EXISTS resources_patient_live ON resources (patient, type, deleted);
 CREATE INDEX IF NOT EXISTS break_glass_who ON break_glass (practitioner_id, patient_id);
@@ -265,6 +273,11 @@ class Store:
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA mmap_size=268435456")
         conn.execute("PRAGMA temp_store=MEMORY")
+        # Every request commits its audit events; at SQLite's default (1,000 pages, 4 MB) a commit
+        # every few dozen requests also copied the WAL back into the database, the same hot pages
+        # (index leaves, the tables' last pages) each time. Every 10,000 pages (40 MB) copies each
+        # of those once per ten times as many commits.
+        conn.execute("PRAGMA wal_autocheckpoint=10000")
         return conn
 
     def leases(self, size: int) -> Callable[[], AbstractContextManager[None]]:

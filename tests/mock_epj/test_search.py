@@ -11,7 +11,7 @@ import pytest
 
 from mock_epj.searchparams import normalize_string
 from mock_epj.terminology import FNR, GSRN
-from tests.support.mock_server import entries, inpatient, outcome_text
+from tests.support.mock_server import Server, entries, inpatient, login, outcome_text
 
 Clients = Callable[[str], httpx.Client]
 
@@ -269,3 +269,42 @@ def test_practitioner_roles_list_the_wards(lege1: httpx.Client) -> None:
                                                    "_include": "PractitionerRole:location"}).json()
     wards = {loc["id"] for loc in entries(bundle, "include")}
     assert "ward-med" in wards
+
+
+def test_kept_driver_estimates_never_change_what_a_search_finds(server: Server) -> None:
+    """count_upto's counts are kept a while and decide only which criterion drives a search: wrong
+    counts (as stale ones may be) give the same matches, and a row written since is found."""
+    client = login(server.url, "lege1")
+    patient = inpatient(client)
+    searches = [
+        {"patient": patient, "category": "vital-signs", "_sort": "-date", "_count": "100"},
+        {"category": "laboratory", "date": "ge2000-01-01", "_sort": "-date", "_count": "1000"},
+        {"patient": patient, "category": "laboratory", "date": "ge2000-01-01", "_count": "100"},
+    ]
+
+    def found() -> list[tuple[int, list[str]]]:
+        answers = [client.get("Observation", params=params).json() for params in searches]
+        return [(bundle["total"], [r["id"] for r in entries(bundle)]) for bundle in answers]
+
+    queries = server.epj.store.queries
+    queries._estimates.clear()
+    honest = found()
+    assert queries._estimates, "the searches were estimated"
+    assert all(total for total, _ in honest)
+    for wrong in (0, 1, 999, 10**9):
+        for key, (until, _) in list(queries._estimates.items()):
+            queries._estimates[key] = (until, wrong)
+        assert found() == honest, f"every estimate {wrong}"
+    for key, (until, _) in list(queries._estimates.items()):
+        queries._estimates[key] = (until, 0)
+    note = {"resourceType": "Observation", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "vital-signs"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+            "subject": {"reference": f"Patient/{patient}"}, "effectiveDateTime": "2099-01-01T00:00:00Z",
+            "valueQuantity": {"value": 72, "unit": "/min"}}
+    created = client.post("Observation", json=note)
+    assert created.status_code == 201, created.text
+    total, ids = found()[0]
+    assert total == honest[0][0] + 1 and ids[0] == created.json()["id"]
+    client.close()
