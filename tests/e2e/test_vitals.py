@@ -21,6 +21,7 @@ from tests.support.browser import (
     PHONE,
     SMALL_PHONE,
     RunningApp,
+    choose,
     focus,
     logged_in,
     open_app,
@@ -96,10 +97,8 @@ def test_a_set_scoring_7_shows_the_emergency_band_before_saving_then_on_the_over
             page.keyboard.press("Backspace")
         type_then_enter(page, "95", "Temperatur")
         page.keyboard.type("38,5")
-        page.get_by_role("button", name="Romluft").first.click()
-        alert = page.get_by_role("button", name="A – Våken")
-        scroll_until_visible(page, alert)
-        alert.first.click()
+        choose(page, "Romluft", "Luft eller oksygen | 0 p")
+        choose(page, "A – Våken", "Bevissthet (ACVPU) | 0 p")
         # 22 /min 2 + SpO2 93 2 + air 0 + systolic 105 1 + pulse 95 1 + alert 0 + 38,5 1 = 7: emergency
         expect(showing(page, re.compile(r"NEWS2 7\b"))).to_be_visible(timeout=5_000)
         text = screen_text(page)

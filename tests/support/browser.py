@@ -335,6 +335,36 @@ def scroll_until_visible(page: Page, target: Locator, steps: int = 20, at: tuple
     assert on_screen(page, target), f"{target} did not come on screen"
 
 
+def bring_on_screen(page: Page, target: Locator, steps: int = 20, at: tuple[int, int] = (180, 600)) -> None:
+    """Scroll the content under ``at`` up or down until ``target`` is on screen, and let the scroll
+    come to rest (a tap while it still moves lands beside its target)."""
+    page.mouse.move(*at)
+    for _ in range(steps):
+        if on_screen(page, target):
+            break
+        box = target.first.bounding_box() if target.count() else None
+        page.mouse.wheel(0, -250 if box is not None and box["y"] < 0 else 250)
+        page.wait_for_timeout(150)
+    assert on_screen(page, target), f"{target} did not come on screen"
+    page.wait_for_timeout(300)
+
+
+def choose(page: Page, name: str, chosen: str, tries: int = 3) -> None:
+    """Tap the choice button ``name`` until the screen says ``chosen``, as a user looks and taps
+    again when a tap was lost or landed on the choice beside it."""
+    target = page.get_by_role("button", name=name)
+    for _ in range(tries):
+        if chosen in screen_text(page):
+            return
+        bring_on_screen(page, target)
+        target.first.click()
+        for _ in range(20):
+            if chosen in screen_text(page):
+                return
+            page.wait_for_timeout(100)
+    assert chosen in screen_text(page), f"{name!r} tapped {tries} times, and still not {chosen!r}: {screen_text(page)}"
+
+
 def open_from_ward(page: Page, facts: SeedFacts, name: str) -> None:
     """Open a patient of lege1's ward by tapping the bed in the ward list (from the bottom bar on a
     phone, the navigation rail on a tablet)."""
