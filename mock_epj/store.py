@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS history (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idx_string (rid INTEGER, type TEXT, param TEXT, value TEXT);
 CREATE TABLE IF NOT EXISTS idx_token (rid INTEGER, type TEXT, param TEXT, system TEXT, code TEXT);
-CREATE TABLE IF NOT EXISTS idx_date (rid INTEGER, type TEXT, param TEXT, lo TEXT, hi TEXT);
+-- patient: the row's patient (resources.patient), so a date range can be read for some patients
+CREATE TABLE IF NOT EXISTS idx_date (rid INTEGER, type TEXT, param TEXT, lo TEXT, hi TEXT, patient TEXT);
 CREATE TABLE IF NOT EXISTS idx_ref (rid INTEGER, type TEXT, param TEXT, ref TEXT);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS logins (
@@ -120,6 +121,7 @@ CREATE INDEX IF NOT EXISTS idx_date_search ON idx_date (type, param, lo, hi, rid
 DROP INDEX IF EXISTS idx_date_rid;
 CREATE INDEX IF NOT EXISTS idx_date_row ON idx_date (rid, param, lo, hi, type);
 CREATE INDEX IF NOT EXISTS idx_date_hi ON idx_date (type, param, hi, lo, rid);
+CREATE INDEX IF NOT EXISTS idx_date_patient ON idx_date (type, param, patient, hi, lo, rid);
 CREATE INDEX IF NOT EXISTS idx_ref_search ON idx_ref (type, param, ref, rid);
 DROP INDEX IF EXISTS idx_ref_rid;
 CREATE INDEX IF NOT EXISTS idx_ref_row ON idx_ref (rid, param, ref, type);
@@ -228,6 +230,7 @@ class Store:
         with self._write_lock:
             self.conn().executescript(SCHEMA)  # executescript commits by itself
             self._add_session_columns()
+            self._add_date_patients()
             self.conn().executescript(INDEXES + _counter_triggers())
             self._analyze_new_indexes()
 
@@ -240,6 +243,16 @@ class Store:
         for column in SESSION_COLUMNS:
             if column not in have:
                 conn.execute(f"ALTER TABLE sessions ADD COLUMN {column} TEXT")
+
+    def _add_date_patients(self) -> None:
+        """The patient column of the date index in a database made before it (issue 11), filled
+        from the resources (about half a minute for 100,000 patients, once)."""
+        conn = self.conn()
+        if "patient" in {row[1] for row in conn.execute("PRAGMA table_info(idx_date)")}:
+            return
+        with conn:
+            conn.execute("ALTER TABLE idx_date ADD COLUMN patient TEXT")
+            conn.execute("UPDATE idx_date SET patient = (SELECT r.patient FROM resources r WHERE r.rid = idx_date.rid)")
 
     def _analyze_new_indexes(self) -> None:
         """Statistics for indexes added to a database analysed before they existed: without them
@@ -489,7 +502,7 @@ class Store:
                 " body=? WHERE rid=?",
                 (version, last_updated, patient, private, body, rid),
             )
-        self._insert_index(conn, [(rid, type_, rows)])
+        self._insert_index(conn, [(rid, type_, patient, rows)])
         return Stored(rid, type_, id_, version, last_updated, False, patient, body, bool(private))
 
     @staticmethod
@@ -498,19 +511,19 @@ class Store:
             conn.execute(f"DELETE FROM {table} WHERE rid=?", (rid,))
 
     @staticmethod
-    def _insert_index(conn: sqlite3.Connection, items: list[tuple[int, str, Any]]) -> None:
+    def _insert_index(conn: sqlite3.Connection, items: list[tuple[int, str, str | None, IndexRows]]) -> None:
         strings: list[tuple[Any, ...]] = []
         tokens: list[tuple[Any, ...]] = []
         date_rows: list[tuple[Any, ...]] = []
         refs: list[tuple[Any, ...]] = []
-        for rid, type_, (s, t, d, r) in items:
+        for rid, type_, patient, (s, t, d, r) in items:
             strings.extend((rid, type_, p, v) for p, v in s)
             tokens.extend((rid, type_, p, sy, c) for p, sy, c in t)
-            date_rows.extend((rid, type_, p, lo, hi) for p, lo, hi in d)
+            date_rows.extend((rid, type_, p, lo, hi, patient) for p, lo, hi in d)
             refs.extend((rid, type_, p, ref) for p, ref in r)
         conn.executemany("INSERT INTO idx_string VALUES (?, ?, ?, ?)", strings)
         conn.executemany("INSERT INTO idx_token VALUES (?, ?, ?, ?, ?)", tokens)
-        conn.executemany("INSERT INTO idx_date VALUES (?, ?, ?, ?, ?)", date_rows)
+        conn.executemany("INSERT INTO idx_date VALUES (?, ?, ?, ?, ?, ?)", date_rows)
         conn.executemany("INSERT INTO idx_ref VALUES (?, ?, ?, ?)", refs)
 
     def bulk_load(self, resources: Iterable[dict[str, Any]], batch: int = 5000) -> int:
@@ -554,7 +567,7 @@ class Store:
         for item in items:
             next_rid += 1
             rows.append((next_rid, *item.row))
-            index_items.append((next_rid, item.row[0], item.index))
+            index_items.append((next_rid, item.row[0], item.row[3], item.index))
         conn.executemany(
             "INSERT INTO resources (rid, type, id, version, last_updated, deleted, patient,"
             " private, body) VALUES (?, ?, ?, 1, ?, 0, ?, ?, ?)",
