@@ -400,8 +400,8 @@ def _scope(type_: str, access: AccessClause | None, dated: Criterion | None = No
     if dated is not None:
         sub, sub_args = _condition(dated, type_)
         head, _, rest = sub.partition(" WHERE ")
-        parts = [f"{head} INDEXED BY idx_date_patient WHERE patient IN (SELECT value FROM json_each(?))"
-                 f" AND {rest}"]
+        parts = [f"{head} INDEXED BY idx_date_patient WHERE patient IS NOT NULL"  # the index has no others
+                 f" AND patient IN (SELECT value FROM json_each(?)) AND {rest}"]
         args: list[Any] = [patients, *sub_args]
     else:
         parts = ["SELECT rid FROM resources WHERE patient IN (SELECT value FROM json_each(?))"

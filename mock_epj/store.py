@@ -121,7 +121,8 @@ CREATE INDEX IF NOT EXISTS idx_date_search ON idx_date (type, param, lo, hi, rid
 DROP INDEX IF EXISTS idx_date_rid;
 CREATE INDEX IF NOT EXISTS idx_date_row ON idx_date (rid, param, lo, hi, type);
 CREATE INDEX IF NOT EXISTS idx_date_hi ON idx_date (type, param, hi, lo, rid);
-CREATE INDEX IF NOT EXISTS idx_date_patient ON idx_date (type, param, patient, hi, lo, rid);
+CREATE INDEX IF NOT EXISTS idx_date_patient ON idx_date (type, param, patient, hi, lo, rid)
+    WHERE patient IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_ref_search ON idx_ref (type, param, ref, rid);
 DROP INDEX IF EXISTS idx_ref_rid;
 CREATE INDEX IF NOT EXISTS idx_ref_row ON idx_ref (rid, param, ref, type);
