@@ -104,9 +104,14 @@ _NUMBER = re.compile(r"^[0-9]{1,4}(?:[.,]([0-9]{1,3}))?$")  # ASCII digits only
 _UNFINISHED = re.compile(r"^[0-9]{1,4}[.,]$")  # the decimal separator typed, its digits not yet
 
 
+def _without_spaces(text: str) -> str:
+    """A number as typed without its spaces (ordinary or no-break, as a phone keyboard or a paste may add them)."""
+    return text.strip().replace(" ", "").replace("\u00a0", "")
+
+
 def parse_number(text: str) -> tuple[float, int] | None:
     """(value, decimals) of a number as typed ("37,5", "37.5", " 120 "); None when it is not one."""
-    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
+    cleaned = _without_spaces(text)
     match = _NUMBER.match(cleaned)
     if match is None:
         return None
@@ -135,7 +140,7 @@ def check(field: VitalField, text: str, device: OxygenDevice | None = None) -> C
         return Checked(field, text, None, Verdict.EMPTY)
     parsed = parse_number(text)
     if parsed is None:
-        unfinished = _UNFINISHED.match(text.strip().replace(" ", "").replace("\u00a0", ""))
+        unfinished = _UNFINISHED.match(_without_spaces(text))
         return Checked(field, text, None, Verdict.UNFINISHED if unfinished else Verdict.NOT_A_NUMBER)
     value, decimals = parsed
     if decimals > LIMITS[field].decimals:
