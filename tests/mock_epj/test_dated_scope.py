@@ -116,6 +116,33 @@ def test_the_date_index_follows_each_write_of_a_row(server: Server) -> None:
     client.close()
 
 
+def test_a_dated_search_naming_no_patient_gives_no_rows_of_a_patient_the_user_has_no_care_relation_to(
+        server: Server) -> None:
+    """The date index by patient only chooses which rows are looked at: a doctor of another ward
+    (lege2) gets none of the vital signs of lege1's patient, and the search still answers with
+    what that doctor may see."""
+    owner = login(server.url, "lege1")
+    patient = inpatient(owner)
+    observation = {
+        "resourceType": "Observation", "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                  "code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+        "subject": {"reference": f"Patient/{patient}"}, "effectiveDateTime": _day(-1),
+        "valueQuantity": {"value": 72, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"}}
+    created = owner.post("Observation", json=observation)
+    assert created.status_code == 201, created.text
+    tomorrow = {"category": "vital-signs", "date": f"ge{_day(-0.5)}"}
+    assert _found(owner, tomorrow)[1] == [created.json()["id"]]
+    other = login(server.url, "lege2")
+    answer = other.get("Observation", params={**tomorrow, "_count": "100"})
+    assert answer.status_code == 200, answer.text
+    assert entries(answer.json()) == []
+    assert _found(other, {"category": "vital-signs", "date": f"ge{_day(1)}"})[0] > 0  # their own patients' rows
+    other.close()
+    owner.close()
+
+
 def test_a_database_made_before_the_date_index_had_patients_gets_them_at_start(
         seeded_db: Path, tmp_path: Path) -> None:
     path = copy_db(seeded_db, tmp_path / "old.sqlite3")
