@@ -84,6 +84,12 @@ class News2Score(Model):
         return not self.missing
 
     @property
+    def known_band(self) -> Band | None:
+        """The band to name: a partial score is a lower bound, so it can say "at least medium" but
+        never "low" (None: not enough is measured to name one)."""
+        return None if not self.complete and self.band is Band.LOW else self.band
+
+    @property
     def single_three(self) -> bool:
         return any(score == 3 for score in self.scores.values())
 

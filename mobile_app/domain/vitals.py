@@ -29,6 +29,9 @@ class Deviation(StrEnum):
 class Response(StrEnum):
     """What the score asks of the ward (NEWS2 clinical response, in rising order)."""
 
+    # A partial score of 0: too little is measured to call it low and nothing calls for more yet.
+    # Measure the missing parameters (never shown as routine, green and "low").
+    INCOMPLETE = "incomplete"
     ROUTINE = "routine"  # 0: routine monitoring, at least 12-hourly
     WARD = "ward"  # 1-4: assessment by a registered nurse; 4-6-hourly
     URGENT_WARD = "urgent_ward"  # a single parameter scores 3: the nurse informs the doctor; hourly
@@ -73,13 +76,21 @@ class VitalsAssessment(Model):
 
 
 def response(score: News2Score) -> Response:
-    if score.band is Band.HIGH:
+    return response_of(score.band, score.total, score.complete)
+
+
+def response_of(band: Band, total: int, complete: bool) -> Response:
+    """The response a score calls for. A partial score is a lower bound: it can call for more
+    (a single 3, a total of 5), but it can never call the patient low risk."""
+    if band is Band.HIGH:
         return Response.EMERGENCY
-    if score.band is Band.MEDIUM:
+    if band is Band.MEDIUM:
         return Response.URGENT
-    if score.band is Band.LOW_MEDIUM:
+    if band is Band.LOW_MEDIUM:
         return Response.URGENT_WARD
-    return Response.WARD if score.total else Response.ROUTINE
+    if total:
+        return Response.WARD
+    return Response.ROUTINE if complete else Response.INCOMPLETE
 
 
 def _deviation(parameter: Parameter, points: int, value: float | None, scale2: bool) -> Deviation:

@@ -101,6 +101,16 @@ async def test_the_overview_marks_abnormal_values_in_words_and_shows_news2(app: 
     assert "NEWS2 6" in shown and t("news2.band.medium") in shown and t("news2.response.urgent") in shown
 
 
+async def test_a_partial_set_on_the_overview_is_not_called_low(app: AppState, client: FakeClient) -> None:
+    t = Messages("nb")
+    only_pulse = (_vital("8867-4", "Puls", 70, "/min"),)
+    assert assess(only_pulse).response is Response.INCOMPLETE
+    shown = await _overview_screen(app, client, only_pulse)
+    assert "NEWS2 minst 0" in shown and t("news2.band.incomplete") in shown
+    assert t("news2.response.incomplete") in shown
+    assert t("news2.band.low") not in shown and t("news2.response.routine") not in shown
+
+
 @pytest.mark.parametrize("lang", ["nb", "en"])
 async def test_tiles_show_names_that_fit_a_half_width_tile_and_speak_the_epjs_full_name(
         app: AppState, client: FakeClient, lang: str) -> None:

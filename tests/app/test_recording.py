@@ -84,6 +84,26 @@ async def test_the_score_follows_every_keystroke(writer: AppState) -> None:
     assert T("news2.response.emergency") in texts_now  # the emergency band before anything is saved
 
 
+async def test_an_empty_or_partial_form_is_never_shown_as_low_risk(writer: AppState) -> None:
+    _, form = await form_for(writer)
+    for typed in ({}, {VitalField.RESPIRATION: "16", VitalField.PULSE: "70"}):  # nothing, then two 0-point values
+        enter(form, typed)
+        assert form.response is Response.INCOMPLETE
+        card = " ".join(t for t in shown(writer, form) if "NEWS2" in t or "mangler" in t or "lite" in t)
+        assert "NEWS2 minst 0 · Ufullstendig" in card and T("news2.response.incomplete") in card
+        assert T("news2.band.low") not in card and T("news2.response.routine") not in card
+    assert "mangler: SpO2, oksygen eller romluft, systolisk blodtrykk, bevissthet, temperatur." in card
+    enter(form, {VitalField.SPO2: "91"})  # a single 3: a partial score already calls for the doctor
+    assert form.response is Response.URGENT_WARD
+    assert any("NEWS2 minst 3 · Lav–middels" in text for text in shown(writer, form))
+    enter(form, {VitalField.SPO2: "97", VitalField.SYSTOLIC: "120", VitalField.DIASTOLIC: "80",
+                 VitalField.TEMPERATURE: "37"})
+    form.set_oxygen(False)
+    form.set_consciousness(Consciousness.ALERT)
+    assert form.score.complete and form.response is Response.ROUTINE  # all seven measured: now it is low
+    assert any("NEWS2 0 · Lav" in text for text in shown(writer, form))
+
+
 async def test_an_impossible_value_is_refused_and_not_scored(writer: AppState, client: FakeClient) -> None:
     _, form = await form_for(writer)
     form.set_text(VitalField.PULSE, "400")

@@ -32,6 +32,7 @@ from mobile_app.domain.padua import (
     padua,
 )
 from mobile_app.domain.qsofa import Criterion, qsofa
+from mobile_app.domain.vitals import Response, response, response_of
 
 # (function, last value scoring a, first value scoring b, a, b)
 NEWS2_BOUNDARIES = [
@@ -112,6 +113,30 @@ def test_leaving_out_a_parameter_never_raises_the_score(signs: VitalSigns, left_
         return  # with unknown oxygen scale 2 assumes air: tested on its own in tests/labs/test_news2.py
     assert news2(fewer).total <= news2(signs).total
     assert left_out in news2(fewer).missing
+
+
+@given(vital_sets, st.booleans())
+def test_a_partial_score_never_calls_the_patient_low_risk(signs: VitalSigns, scale2: bool) -> None:
+    score = news2(signs, scale2=scale2)
+    said = response(score)
+    if score.complete:
+        assert score.known_band is score.band and said is not Response.INCOMPLETE
+        return
+    assert said is not Response.ROUTINE and score.known_band is not Band.LOW
+    # a lower bound still calls for what it already reaches: a single 3, a total of 5 or 7
+    if score.band is not Band.LOW:
+        assert score.known_band is score.band and said is response_of(score.band, score.total, True)
+    else:
+        assert said is (Response.WARD if score.total else Response.INCOMPLETE)
+
+
+@pytest.mark.parametrize(("total", "band_", "complete", "expected"), [
+    (0, Band.LOW, True, Response.ROUTINE), (0, Band.LOW, False, Response.INCOMPLETE),
+    (2, Band.LOW, True, Response.WARD), (2, Band.LOW, False, Response.WARD),
+    (3, Band.LOW_MEDIUM, False, Response.URGENT_WARD), (5, Band.MEDIUM, False, Response.URGENT),
+    (7, Band.HIGH, False, Response.EMERGENCY), (7, Band.HIGH, True, Response.EMERGENCY)])
+def test_the_response_of_each_band(total: int, band_: Band, complete: bool, expected: Response) -> None:
+    assert response_of(band_, total, complete) is expected
 
 
 # ------------------------------------------------------------------ qSOFA

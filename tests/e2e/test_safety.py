@@ -88,7 +88,8 @@ def test_the_overview_judges_vitals_and_puts_critical_results_first(phone: Page,
     open_from_ward(phone, facts, facts.med_patient["display_name"])
     on_overview(phone)
     expect(phone.locator(CRITICAL).first).to_be_visible(timeout=10_000)  # says what, e.g. CAVE: Lateks
-    expect(showing(phone, re.compile(r"NEWS2 (minst )?\d+\s+(Lav|Lav–middels|Middels|Høy)"))).to_be_visible()
+    bands = "Lav|Lav–middels|Middels|Høy|Ufullstendig"
+    expect(showing(phone, re.compile(rf"NEWS2 (minst )?\d+\s+({bands})"))).to_be_visible()
     expect(showing(phone, re.compile(r"(Høy|Lav|Avvikende|Får oksygen) · \d p"))).to_be_visible()
     assert "0 L/min" not in screen_text(phone)  # room air is "Romluft"
     shot(phone, f"60-overview-vitals-{viewport}")

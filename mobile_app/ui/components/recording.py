@@ -15,7 +15,7 @@ from mobile_app.domain.vitals import Response
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components.lab import chip
-from mobile_app.ui.components.vitals import response_style
+from mobile_app.ui.components.vitals import band_word, response_style
 from mobile_app.ui.messages import Messages
 
 
@@ -29,7 +29,7 @@ def live_score_card(t: Messages, score: News2Score, response: Response, qsofa: Q
     below never move under a finger while values are typed. Read aloud as one text."""
     icon, fg, bg = response_style(response)
     head = t("news2.total", total=score.total) if score.complete else t("news2.partial", total=score.total)
-    band = t(f"news2.band.{score.band.value}")
+    band = band_word(t, score)
     q_head = t("qsofa.total", total=qsofa.total) if qsofa.complete else t("qsofa.partial", total=qsofa.total)
     q_word = t("qsofa.high") if qsofa.high_risk else t("qsofa.low")
     missing = t("news2.missing", parameters=missing_words(t, score)) if score.missing else t("news2.all_measured")
@@ -45,7 +45,8 @@ def live_score_card(t: Messages, score: News2Score, response: Response, qsofa: Q
             ft.Container(bgcolor=q_bg, border_radius=8, padding=ft.Padding.symmetric(horizontal=8, vertical=2),
                          content=ft.Text(q_head, size=14, weight=ft.FontWeight.BOLD, color=q_fg)),
             ft.Text(q_word, size=14, color=fg, expand=True, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS)]),
-        ft.Container(height=40, content=ft.Text(missing, color=fg, size=14, max_lines=2,
+        # Three lines: the whole list when nothing is measured yet, at 360 px.
+        ft.Container(height=60, content=ft.Text(missing, color=fg, size=14, max_lines=3,
                                                 overflow=ft.TextOverflow.ELLIPSIS)),
     ]
     spoken = " ".join([head, band, t(f"news2.response.{response.value}"), missing, q_head, q_word])

@@ -7,6 +7,7 @@ import flet as ft
 
 from mobile_app.domain import news2
 from mobile_app.domain.models import Measurement
+from mobile_app.domain.news2 import News2Score
 from mobile_app.domain.vitals import Deviation, Response, VitalReading, VitalsAssessment
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
@@ -19,6 +20,7 @@ _DEVIATION_ICONS = {
 }
 # response -> (icon, text colour, background)
 _RESPONSE_STYLE = {
+    Response.INCOMPLETE: (ft.Icons.HELP_OUTLINE, ft.Colors.ON_SURFACE, ft.Colors.SURFACE_CONTAINER_HIGHEST),
     Response.ROUTINE: (ft.Icons.CHECK_CIRCLE_OUTLINE, theme.CONFIRM_FG, theme.CONFIRM_BG),
     Response.WARD: (ft.Icons.INFO_OUTLINE, theme.WARNING_FG, theme.WARNING_BG),
     Response.URGENT_WARD: (ft.Icons.WARNING_AMBER, theme.WARNING_FG, theme.WARNING_BG),
@@ -30,6 +32,12 @@ _RESPONSE_STYLE = {
 def response_style(response: Response) -> tuple[ft.IconData, str, str]:
     """(icon, text colour, background) of a clinical response: the same on every screen."""
     return _RESPONSE_STYLE[response]
+
+
+def band_word(t: Messages, score: News2Score) -> str:
+    """The band's word ("Lav", "Middels"), or "Ufullstendig" where a partial score cannot name one."""
+    band = score.known_band
+    return t(f"news2.band.{band.value}") if band is not None else t("news2.band.incomplete")
 
 
 def value_text(t: Messages, reading: VitalReading) -> str:
@@ -106,7 +114,7 @@ def news2_card(t: Messages, assessment: VitalsAssessment) -> ft.Control | None:
         ft.Row(spacing=6, controls=[
             ft.Icon(icon, color=fg, size=20),
             ft.Text(head, color=fg, weight=ft.FontWeight.BOLD, size=16),
-            ft.Text(t(f"news2.band.{score.band.value}"), color=fg, weight=ft.FontWeight.W_600, size=14,
+            ft.Text(band_word(t, score), color=fg, weight=ft.FontWeight.W_600, size=14,
                     expand=True),
         ]),
         ft.Text(t(f"news2.response.{response.value}"), color=fg, size=14),

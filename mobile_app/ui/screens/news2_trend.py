@@ -10,7 +10,7 @@ from mobile_app.domain.models import LabFlag
 from mobile_app.domain.news2 import Band
 from mobile_app.domain.news2_trend import News2Point
 from mobile_app.domain.trend import TrendPoint
-from mobile_app.domain.vitals import Response
+from mobile_app.domain.vitals import response_of
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components import states
@@ -27,8 +27,6 @@ from mobile_app.ui.viewmodels.news2_trend import TABLE_PAGE, News2TrendState
 LOW_BAND = (0.0, 4.0)
 _FLAGS = {Band.HIGH: LabFlag.CRITICAL_HIGH, Band.MEDIUM: LabFlag.HIGH, Band.LOW_MEDIUM: LabFlag.HIGH,
           Band.LOW: LabFlag.NORMAL}
-_RESPONSE = {Band.HIGH: Response.EMERGENCY, Band.MEDIUM: Response.URGENT, Band.LOW_MEDIUM: Response.URGENT_WARD,
-             Band.LOW: Response.WARD}
 
 
 def chart_points(points: list[News2Point]) -> list[TrendPoint]:
@@ -46,8 +44,7 @@ def summary(t: Messages, trend: News2TrendState) -> str:
 
 
 def _row(t: Messages, point: News2Point) -> ft.Control:
-    response = Response.ROUTINE if point.band is Band.LOW and not point.total else _RESPONSE[point.band]
-    icon, fg, bg = response_style(response)
+    icon, fg, bg = response_style(response_of(point.band, point.total, point.complete))
     head = t("news2.total", total=point.total) if point.complete else t("news2.partial", total=point.total)
     notes: list[str] = []
     if not point.complete:
