@@ -27,7 +27,6 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NoReturn
 
@@ -202,12 +201,6 @@ class Session:
                 return
             self._tokens = fresh
             self.client.set_token(fresh.access_token)
-            stored = self._stored_session()
-            if stored is not None:
-                expires = datetime.fromtimestamp(fresh.expires_at, UTC).isoformat()
-                with contextlib.suppress(keyring.errors.KeyringError):
-                    self.token_store.save(replace(stored, token=fresh.access_token, expires_at=expires))
-
     async def _role_of(self, practitioner_id: str) -> Role:
         """The role the EPJ gives the user (their PractitionerRole.code): what the app offers follows
         it. A role the app does not know, or one that cannot be read, offers nothing clinical."""
@@ -226,13 +219,13 @@ class Session:
         self.failed_unlocks = 0
         self.phase = Phase.ACTIVE
         self.touch()
-        self._remember(tokens)
+        self._remember()
 
-    def _remember(self, tokens: Tokens) -> None:
+    def _remember(self) -> None:
+        """Note in the token store that this user's session runs (with its lock-screen count): no
+        token, as nothing reads one back (a restarted app does not resume a session)."""
         assert self.user is not None
-        stored = StoredSession(tokens.access_token, self.user.username, self.user.practitioner_id,
-                               self.user.name, str(self.user.role),
-                               datetime.fromtimestamp(tokens.expires_at, UTC).isoformat(), self.client.base_url)
+        stored = StoredSession(self.user.username, self.user.practitioner_id, self.client.base_url)
         try:
             self.token_store.save(stored)
         except keyring.errors.KeyringError:

@@ -1,16 +1,21 @@
-"""Where the login token lives between app starts: the platform's secure store, or memory only.
+"""Where the running session is noted between app starts: the platform's secure store, or memory only.
+
+What is kept is who is logged in, to which EPJ, and the lock screen's count of wrong PINs: no
+token. A restarted app does not resume a session (its PIN hash lived in memory only); it finds the
+note, forgets it and says the session has ended. So an app that stops without logging out leaves
+no token on the phone.
 
 On desktops that is ``keyring`` (Secret Service, macOS Keychain, Windows Credential Locker). On
 phones the same interface would be backed by flet-secure-storage (Android Keystore / iOS
-Keychain). When no secure store exists the app says so and keeps the token in memory only:
-a token is never written to a plain file.
+Keychain). When no secure store exists the app says so and keeps the note in memory only: nothing
+of a session is written to a plain file.
 
 Only a keyring backend known to encrypt what it keeps counts as a secure store
 (``SECURE_BACKENDS``, by exact class): keyrings.alt's PlaintextKeyring writes secrets to a file in
 the clear, its EncryptedKeyring would ask for a password on a terminal the app does not have, and
 the fail and null backends keep nothing. A chainer counts only when every backend it would write
 to counts. Anything else, and any subclass of a listed backend, is refused: the app then keeps the
-token, and the outbox, in memory only and says so. ``trust_backend`` adds a backend class (the
+note, and the outbox, in memory only and says so. ``trust_backend`` adds a backend class (the
 tests' in-memory keyring, an adapter to a phone's secure storage).
 """
 
@@ -18,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Protocol
 
 import keyring
@@ -32,14 +37,13 @@ ACCOUNT = "current"
 
 @dataclass(frozen=True)
 class StoredSession:
-    token: str
     username: str
     practitioner_id: str
-    name: str
-    role: str
-    expires_at: str  # ISO 8601
     epj_url: str
     failed_unlocks: int = 0  # wrong PINs on the lock screen since the last good one (see session.py)
+
+
+_FIELDS = frozenset(f.name for f in fields(StoredSession))
 
 
 class TokenStore(Protocol):
@@ -84,7 +88,9 @@ class KeyringTokenStore:
         if not raw:
             return None
         try:
-            stored = StoredSession(**json.loads(raw))
+            data = json.loads(raw)
+            # an older app's entry (with its token and more) is still found, so that it is forgotten
+            stored = StoredSession(**{k: v for k, v in data.items() if k in _FIELDS})
             if isinstance(stored.failed_unlocks, bool) or not isinstance(stored.failed_unlocks, int) \
                     or stored.failed_unlocks < 0:
                 raise ValueError("failed_unlocks must be a count")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import keyring
@@ -12,7 +13,13 @@ from mobile_app.epj.errors import AccountLocked, IdTokenInvalid, LoginRefused, O
 from mobile_app.services.browser_login import OpenUrl, SignedIn
 from mobile_app.services.login_redirect import LoginTimedOut
 from mobile_app.services.session import Phase, Session
-from mobile_app.services.token_store import KeyringTokenStore, MemoryTokenStore, secure_store_available
+from mobile_app.services.token_store import (
+    ACCOUNT,
+    SERVICE,
+    KeyringTokenStore,
+    MemoryTokenStore,
+    secure_store_available,
+)
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.login import LoginStep
 from mobile_app.ui.viewmodels.navigator import Tab
@@ -194,11 +201,12 @@ async def test_expired_session_returns_to_login_with_a_message(app: AppState, cl
     assert app.ward.beds == []
 
 
-async def test_token_is_kept_in_the_token_store_and_removed_on_logout(session: Session) -> None:
+async def test_the_store_notes_the_session_without_its_token_and_forgets_it_on_logout(session: Session) -> None:
     store = session.token_store
     await begun(session)
     stored = store.load()
-    assert stored is not None and stored.token == "tok-lege1"
+    assert stored is not None and stored.username == "lege1" and stored.epj_url == session.client.base_url
+    assert "tok-lege1" not in repr(stored) and not hasattr(stored, "token")
     await session.logout()
     assert store.load() is None
 
@@ -211,12 +219,30 @@ async def test_keyring_store_round_trip_and_a_restart_asks_for_a_new_login(clock
         assert secure_store_available()
         first = Session(FakeClient(), KeyringTokenStore(), clock=clock)
         await begun(first, "spl1")
-        assert any("tok-spl1" in v for v in backend.values.values())
+        assert any('"spl1"' in v for v in backend.values.values())  # the session is noted ...
+        assert not any("tok-spl1" in v for v in backend.values.values())  # ... and no token is left on the phone
         # a restarted app finds the session, forgets it and opens nothing: its PIN was in memory only
         again = Session(FakeClient(), KeyringTokenStore(), clock=clock)
         assert again.forget_previous()
         assert again.phase is Phase.LOGGED_OUT and again.user is None
         assert backend.values == {}
+    finally:
+        keyring.set_keyring(previous)
+
+
+async def test_an_older_apps_entry_with_its_token_is_found_and_forgotten_at_start(clock: MonotonicClock) -> None:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        client = FakeClient()
+        older = {"token": "tok-old", "username": "spl1", "practitioner_id": "prac-spl1", "name": "Sykepleier",
+                 "role": "nurse", "expires_at": "2026-12-04T10:00:00+00:00", "epj_url": client.base_url,
+                 "failed_unlocks": 2}
+        keyring.set_password(SERVICE, ACCOUNT, json.dumps(older))
+        again = Session(client, KeyringTokenStore(), clock=clock)
+        assert again.forget_previous()  # "the app was restarted and the session has ended"
+        assert backend.values == {} and again.user is None
     finally:
         keyring.set_keyring(previous)
 

@@ -92,7 +92,7 @@ async def test_the_access_token_is_renewed_mid_session_and_the_login_revoked_at_
     assert await client.my_wards(user.practitioner_id)
     renewed = client.token
     assert renewed is not None and renewed != first
-    assert session.token_store.load() is not None and session.token_store.load().token == renewed  # type: ignore[union-attr]
+    assert session.token_store.load() is not None and renewed not in repr(session.token_store.load())
     await session.logout()
     for token in (first, renewed):
         answer = httpx.get(f"{epj_server.fhir}/Patient?_count=1", headers={"Authorization": f"Bearer {token}"})
