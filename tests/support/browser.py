@@ -349,6 +349,18 @@ def bring_on_screen(page: Page, target: Locator, steps: int = 20, at: tuple[int,
     page.wait_for_timeout(300)
 
 
+def tap_until(page: Page, target: Locator, shown: Locator, tries: int = 3, wait_ms: int = 5_000) -> None:
+    """Tap ``target`` until ``shown`` is visible, as a user taps again when a tap was lost (one made
+    while the page still settles after a screen change, on a busy machine)."""
+    for _ in range(tries):
+        if shown.first.is_visible():
+            return
+        target.first.click()
+        with contextlib.suppress(PlaywrightTimeout):
+            shown.first.wait_for(state="visible", timeout=wait_ms)
+    expect(shown.first).to_be_visible(timeout=wait_ms)
+
+
 def choose(page: Page, name: str, chosen: str, tries: int = 3) -> None:
     """Tap the choice button ``name`` until the screen says ``chosen``, as a user looks and taps
     again when a tap was lost or landed on the choice beside it."""
