@@ -15,6 +15,7 @@ from mobile_app.services.outbox_items import ItemState, OutboxItem
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components.states import problem_text
+from mobile_app.ui.components.vitals import news2_head
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.viewmodels.writing import item_problem
 
@@ -38,7 +39,7 @@ def item_title(t: Messages, item: OutboxItem) -> str:
         return t(f"notes.{payload.kind}")
     if isinstance(payload, VitalSignsDraft):
         score = payload.news2
-        head = t("news2.total", total=score.total) if score.complete else t("news2.partial", total=score.total)
+        head = news2_head(t, score.total, score.complete)
         return f"{t('outbox.kind.vital-signs')} ({head})"
     if isinstance(payload, ThrombosisRiskDraft):
         return t("outbox.kind.thrombosis-risk", total=payload.score.total)

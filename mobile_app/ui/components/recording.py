@@ -15,7 +15,7 @@ from mobile_app.domain.vitals import Response
 from mobile_app.ui import format as fmt
 from mobile_app.ui import theme
 from mobile_app.ui.components.lab import chip
-from mobile_app.ui.components.vitals import band_word, response_style
+from mobile_app.ui.components.vitals import band_word, news2_head, response_style
 from mobile_app.ui.messages import Messages
 
 
@@ -28,7 +28,7 @@ def live_score_card(t: Messages, score: News2Score, response: Response, qsofa: Q
     response it calls for, and qSOFA. Every line keeps its height whatever it says, so the fields
     below never move under a finger while values are typed. Read aloud as one text."""
     icon, fg, bg = response_style(response)
-    head = t("news2.total", total=score.total) if score.complete else t("news2.partial", total=score.total)
+    head = news2_head(t, score.total, score.complete)
     band = band_word(t, score)
     q_head = t("qsofa.total", total=qsofa.total) if qsofa.complete else t("qsofa.partial", total=qsofa.total)
     q_word = t("qsofa.high") if qsofa.high_risk else t("qsofa.low")

@@ -34,6 +34,11 @@ def response_style(response: Response) -> tuple[ft.IconData, str, str]:
     return _RESPONSE_STYLE[response]
 
 
+def news2_head(t: Messages, total: int, complete: bool) -> str:
+    """"NEWS2 6", or "NEWS2 minst 2" for a partial set (its sum is a lower bound, never a NEWS2)."""
+    return t("news2.total", total=total) if complete else t("news2.partial", total=total)
+
+
 def band_word(t: Messages, score: News2Score) -> str:
     """The band's word ("Lav", "Middels"), or "Ufullstendig" where a partial score cannot name one."""
     band = score.known_band
@@ -109,7 +114,7 @@ def news2_card(t: Messages, assessment: VitalsAssessment) -> ft.Control | None:
     if score is None or response is None:
         return None
     icon, fg, bg = _RESPONSE_STYLE[response]
-    head = t("news2.total", total=score.total) if score.complete else t("news2.partial", total=score.total)
+    head = news2_head(t, score.total, score.complete)
     lines: list[ft.Control] = [
         ft.Row(spacing=6, controls=[
             ft.Icon(icon, color=fg, size=20),

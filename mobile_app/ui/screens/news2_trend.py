@@ -17,7 +17,7 @@ from mobile_app.ui.components import states
 from mobile_app.ui.components.lab import chip
 from mobile_app.ui.components.patient import scrolling, use_collapsing_banner, with_banner
 from mobile_app.ui.components.trend_chart import ABNORMAL, BAND, lab_trend_chart
-from mobile_app.ui.components.vitals import response_style
+from mobile_app.ui.components.vitals import news2_head, response_style
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screen_views import shows
 from mobile_app.ui.viewmodels.app_state import AppState
@@ -45,7 +45,7 @@ def summary(t: Messages, trend: News2TrendState) -> str:
 
 def _row(t: Messages, point: News2Point) -> ft.Control:
     icon, fg, bg = response_style(response_of(point.band, point.total, point.complete))
-    head = t("news2.total", total=point.total) if point.complete else t("news2.partial", total=point.total)
+    head = news2_head(t, point.total, point.complete)
     notes: list[str] = []
     if not point.complete:
         notes.append(t("news2trend.partial", parameters=", ".join(t(f"news2.param.{p.value}") for p in point.missing)))
