@@ -30,12 +30,17 @@ from mobile_app.epj.errors import Offline
 from mobile_app.services.audio_encode import encode_recording, to_speech_pcm
 from mobile_app.services.outbox_items import ItemState
 from mobile_app.services.speech_client import SpeechClient
+from mobile_app.ui.messages import Messages
+from mobile_app.ui.screens.dictation import DictationScreen
 from mobile_app.ui.viewmodels.app_state import AppState
-from mobile_app.ui.viewmodels.dictation import DictationState
+from mobile_app.ui.viewmodels.dictation import DictationState, dictation_for
 from mobile_app.ui.viewmodels.note_editor import NoteEditorState
 from speech_service.app import SpeechConfig, SpeechService
 from speech_service.fake import FakeEngine
 from tests.support.fake_epj import FakeClient
+from tests.support.screens import render, texts
+
+T = Messages("nb")
 
 RATE = 16_000
 
@@ -318,3 +323,41 @@ def test_every_step_of_the_recording_reaches_the_screen(writer: AppState) -> Non
     state.resume()
     state.stop()
     assert seen.count("changes") >= 5
+
+
+
+async def test_a_status_line_says_in_words_what_the_recorder_does(writer: AppState) -> None:
+    """Recording, paused, done or playing back: said in words, not only by which buttons show (on a
+    shared phone at night a doctor must see at a glance whether the phone is listening), and whom
+    the dictation is about."""
+    screen = await writer.open_patient("p1")
+    state = dictation_for(writer.ctx, screen)
+    assert state is not None
+
+    def status() -> list[str]:
+        shown = list(texts(render(DictationScreen, writer, state, T)))
+        assert "Kari Nordmann" in shown and "048350 12345" in shown  # the banner, at every step
+        return [text for key in ("idle", "recording", "paused", "recorded", "playing")
+                if (text := T(f"dictation.status.{key}")) in shown]
+
+    assert status() == ["Trykk «Start opptak» og snakk."]
+    state.started(True)
+    state.chunk(tone(0.5))
+    assert status() == ["Tar opp"]
+    state.pause()
+    assert status() == ["Opptaket står på pause"]
+    state.resume()
+    state.stop()
+    assert status() == [T("dictation.status.recorded")]
+    assert state.play() is not None
+    assert status() == ["Spiller av opptaket"]
+    state.stop_playing()
+    assert status() == [T("dictation.status.recorded")]
+
+
+def test_without_a_banner_the_dictation_still_names_the_patient(writer: AppState) -> None:
+    state = dictation(writer)  # opened with a name only
+    assert state.banner is None
+    assert "Diktat om Kari Nordmann" in list(texts(render(DictationScreen, writer, state, T)))
+    state.forget()  # logout: nothing of the patient is left to show
+    assert not any("Kari" in text for text in texts(render(DictationScreen, writer, state, T)))

@@ -5,6 +5,7 @@ look, and stays (collapsed while scrolling) on every screen about the patient.""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -14,17 +15,19 @@ from mobile_app.epj.errors import Offline
 from mobile_app.services.outbox import Outbox
 from mobile_app.ui.components.patient import patient_banner
 from mobile_app.ui.messages import Messages
+from mobile_app.ui.screens.dictation import DictationScreen
 from mobile_app.ui.screens.messages import ComposeScreen
 from mobile_app.ui.screens.note_editor import NoteEditorScreen
 from mobile_app.ui.screens.patient import PatientScreen
 from mobile_app.ui.screens.trend import TrendScreen
 from mobile_app.ui.viewmodels.app_state import AppState
 from mobile_app.ui.viewmodels.banner import BannerFacts, collapsed_after
+from mobile_app.ui.viewmodels.dictation import DictationState, dictation_for
 from mobile_app.ui.viewmodels.messages import ComposeState
 from mobile_app.ui.viewmodels.note_editor import NoteEditorState
 from tests.support.app_sessions import sign_in
 from tests.support.fake_epj import FakeClient, patient
-from tests.support.screens import render, texts
+from tests.support.screens import controls, render, texts
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LATEX = CriticalInfo(allergies=(Allergy(substance="Lateks", criticality="high", reactions=("Anafylaksi",)),),
@@ -102,6 +105,21 @@ async def test_every_screen_about_the_patient_has_the_banner(app: AppState, clie
         text = shown(render(view, app, state, t))
         assert "048350 12345" in text, view  # the person number: Bodil Lund is not Bodil Lunde
         assert "CAVE: Lateks – anafylaksi" in text, view
+    # A dictation, from the overview or from the note's or the message's "Dikter", has it too.
+    app.ctx.outbox = outbox
+    dictations: list[object] = [dictation_for(app.ctx, screen)]
+    for view, state in ((NoteEditorScreen, editor), (ComposeScreen, compose)):
+        await labelled(render(view, app, state, t), t("dictation.open")).on_click()
+        dictations.append(app.nav.stack[-1])
+    for dictation in dictations:
+        assert isinstance(dictation, DictationState)
+        text = shown(render(DictationScreen, app, dictation, t))
+        assert "048350 12345" in text and "CAVE: Lateks – anafylaksi" in text, text
+
+
+def labelled(tree: object, label: str) -> Any:
+    [found] = [c for c in controls(tree) if getattr(c, "content", None) == label and getattr(c, "on_click", None)]
+    return found
 
 
 def test_the_banner_collapses_while_scrolling_and_keeps_who_and_what() -> None:

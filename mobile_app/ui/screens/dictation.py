@@ -20,6 +20,7 @@ from mobile_app.domain.dictation import SAMPLE_RATE, RecorderState
 from mobile_app.domain.media import DICTATION_LIMIT_SECONDS
 from mobile_app.services.outbox_items import ItemState
 from mobile_app.ui import theme
+from mobile_app.ui.components.patient import with_form_banner
 from mobile_app.ui.components.states import problem_text
 from mobile_app.ui.messages import Messages
 from mobile_app.ui.screen_views import shows
@@ -127,6 +128,15 @@ def DictationScreen(app: AppState, state: DictationState, t: Messages) -> ft.Con
 
     controls: list[ft.Control] = []
     running = state.state in (RecorderState.RECORDING, RecorderState.PAUSED)
+    if state.banner is None and state.patient_name:  # whom it is about, also without the banner
+        controls.append(ft.Text(t("dictation.about", name=state.patient_name), weight=ft.FontWeight.W_600))
+    recording = state.state is RecorderState.RECORDING
+    controls.append(ft.Row(spacing=8, controls=[
+        *([ft.Icon(ft.Icons.FIBER_MANUAL_RECORD, color=theme.CRITICAL, size=18)] if recording else []),
+        ft.Text(t(f"dictation.status.{status_of(state)}"), size=16, expand=True,
+                weight=ft.FontWeight.W_600 if recording else None,
+                color=theme.CRITICAL if recording else None),
+    ]))
     controls.append(ft.Text(t("dictation.elapsed", time=_clock(state.elapsed),
                               limit=_clock(DICTATION_LIMIT_SECONDS)), size=20, weight=ft.FontWeight.W_600))
     controls.append(ft.Semantics(label=t("dictation.level"), value=f"{round(state.level * 100)} %",
@@ -159,4 +169,11 @@ def DictationScreen(app: AppState, state: DictationState, t: Messages) -> ft.Con
     if state.sent is not None:
         key = "dictation.sent" if state.sent.state is ItemState.SENT else "dictation.waiting"
         controls.append(ft.Text(t(key), color=theme.CONFIRM_FG, weight=ft.FontWeight.W_600))
-    return ft.ListView(padding=16, spacing=12, controls=controls)
+    return with_form_banner(t, state.banner, app.ctx.today(), ft.ListView(padding=16, spacing=12, controls=controls))
+
+
+def status_of(state: DictationState) -> str:
+    """What the recorder is doing, in a word for the status line (a message key's last part)."""
+    if state.state is RecorderState.RECORDED and state.playing:
+        return "playing"
+    return state.state.value

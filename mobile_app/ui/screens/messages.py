@@ -129,7 +129,7 @@ def ComposeScreen(app: AppState, compose: ComposeState, t: Messages) -> ft.Contr
         app.touch()
         if compose.about_patient_id is not None and app.ctx.outbox is not None:
             app.nav.push(DictationState(app.ctx, app.ctx.outbox, compose.about_patient_id,
-                                        compose.about_patient_name or ""))
+                                        compose.about_patient_name or "", banner=compose.banner))
 
     def chooser(colleague: Colleague):  # type: ignore[no-untyped-def]
         async def choose() -> None:

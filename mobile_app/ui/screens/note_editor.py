@@ -88,7 +88,8 @@ def NoteEditorScreen(app: AppState, editor: NoteEditorState, t: Messages) -> ft.
             app.nav.push(DictationState(app.ctx, app.ctx.outbox, editor.patient_id, editor.patient_name,
                                         encounter_id=editor.encounter_id,
                                         ward_id=editor.banner.patient.stay.ward_id
-                                        if editor.banner and editor.banner.patient.stay else None))
+                                        if editor.banner and editor.banner.patient.stay else None,
+                                        banner=editor.banner))
 
     problem = problem_text(t, editor.problem) if editor.problem else None
     title_problem = problem if editor.problem and editor.problem.key.startswith("write.title") else None

@@ -18,6 +18,7 @@ from mobile_app.services import dictation as dictation_service
 from mobile_app.services.audio_encode import EncodedAudio, encode_recording, playback_wav
 from mobile_app.services.outbox import Outbox
 from mobile_app.services.outbox_items import ItemState, OutboxError, OutboxItem
+from mobile_app.ui.viewmodels.banner import BannerFacts
 from mobile_app.ui.viewmodels.base import AppContext, Problem
 from mobile_app.ui.viewmodels.messages import ComposeState
 from mobile_app.ui.viewmodels.navigator import Navigator
@@ -41,6 +42,7 @@ class DictationState(PushedScreen):
     patient_name: str
     encounter_id: str | None = None
     ward_id: str | None = None
+    banner: BannerFacts | None = None  # whom it is about (name, number, critical information), on top
     recording: Recording = field(default_factory=Recording)
     audio: EncodedAudio | None = None
     transcript: MachineTranscript | None = None
@@ -63,6 +65,7 @@ class DictationState(PushedScreen):
         self.audio = None
         self.transcript = None
         self.patient_name = ""
+        self.banner = None
 
     # ------------------------------------------------------------ what the panel shows
 
@@ -203,7 +206,8 @@ def dictation_for(ctx: AppContext, patient: PatientState) -> DictationState | No
     stay = patient.overview.stay if patient.overview is not None else None
     current = patient.patient.stay  # where the patient lies now: whose secretaries transcribe
     return DictationState(ctx, ctx.outbox, patient.patient_id, patient.patient.name,
-                          encounter_id=stay.id if stay else None, ward_id=current.ward_id if current else None)
+                          encounter_id=stay.id if stay else None, ward_id=current.ward_id if current else None,
+                          banner=patient.banner)
 
 
 def transcript_into(nav: Navigator, state: DictationState, transcript: MachineTranscript,
