@@ -45,7 +45,7 @@ def _ini_options() -> dict[str, object]:
 def test_a_hung_browser_test_fails_after_its_limit_and_the_run_goes_on(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makeconftest(INNER_CONFTEST)
-    pytester.makeini("[pytest]\nmarkers =\n    e2e: a browser test\n")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nmarkers =\n    e2e: a browser test\n")
     pytester.makepyfile(test_inner=INNER_TESTS)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rR", timeout=240)
@@ -66,7 +66,7 @@ def test_every_other_test_has_a_time_limit_that_fails_it_rather_than_ending_the_
 def test_a_passed_tests_folder_is_removed_as_it_ends(pytester: pytest.Pytester) -> None:
     """With this project's retention settings a run of database copies cannot fill the disk."""
     options = _ini_options()
-    pytester.makeini("[pytest]\n" + "".join(
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n" + "".join(
         f"{key} = {options[key]}\n" for key in ("tmp_path_retention_policy", "tmp_path_retention_count")))
     pytester.makepyfile(test_inner="""
 def test_writes(tmp_path):
