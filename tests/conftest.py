@@ -15,11 +15,11 @@ from mock_epj.store import Store
 from tests.support.database import PATIENTS, SEED
 from tests.support.memory_keyring import MemoryKeyring
 
-# No per-example deadline (Hypothesis' default is 200 ms): that is a timed assertion, and on these
-# shared machines it fails correct tests (seen: 341 ms for a GSRN round trip that takes 0.08 ms).
 # pytester runs the inner test sessions of tests/test_run_limits.py.
 pytest_plugins = ["pytester"]
 
+# No per-example deadline (Hypothesis' default is 200 ms): that is a timed assertion, and on these
+# shared machines it fails correct tests (seen: 341 ms for a GSRN round trip that takes 0.08 ms).
 settings.register_profile("visitt", deadline=None)
 settings.load_profile("visitt")
 
@@ -48,8 +48,8 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 BROWSER_FIXTURES = frozenset({"playwright_instance", "browser", "page", "app_server", "own_server", "phone"})
 # How many times a failed browser test runs again before the run fails (see pytest_collection_modifyitems).
 E2E_RERUNS = 1
-# Seconds a browser test may take before it fails (pytest-timeout; the slowest take about a minute).
-# Without it, a page that stopped answering held CI for 40 minutes until it was killed by hand.
+# Seconds a browser test's call may take before it fails (pytest-timeout). Without it, a page that
+# stopped answering held a CI run for 40 minutes until it was killed by hand.
 E2E_TIMEOUT_S = 300
 
 
@@ -62,12 +62,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         uses_browser = BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
         if uses_browser and item.get_closest_marker("e2e") is None:
             raise pytest.UsageError(f"{item.nodeid} uses {sorted(uses_browser)} but is not marked e2e")
-        if item.get_closest_marker("e2e") is not None and item.get_closest_marker("flaky") is None:
+        if item.get_closest_marker("e2e") is None:
+            continue
+        if item.get_closest_marker("flaky") is None:
             # A browser test that fails is run once more (pytest-rerunfailures), and the summary
             # lists it as RERUN: on a shared two-core machine a round trip to Python through Flutter
             # can stall for seconds. A test that fails twice fails the run.
             item.add_marker(pytest.mark.flaky(reruns=E2E_RERUNS, reruns_delay=2))
-        if item.get_closest_marker("e2e") is not None and item.get_closest_marker("timeout") is None:
+        if item.get_closest_marker("timeout") is None:
             # The signal method raises in the test, so it fails (and is rerun) instead of the run
             # stalling; any other test has the looser limit in pyproject.toml. The limit is on the
             # test's call (func_only): pytest-timeout sets a whole-protocol timer once around all of
