@@ -7,7 +7,10 @@ The app runs against a mock EPJ of this module's own, polling notifications ever
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from mobile_app.epj.preferences import prefs_of
+from mobile_app.epj.terminology import terms
 from tests.support.browser import (
     PHONE,
     SMALL_PHONE,
@@ -162,6 +167,28 @@ def test_a_message_names_its_sender_and_is_answered(small: Page, facts: SeedFact
     expect(showing(small, facts.med_patient["display_name"])).to_be_visible()
 
 
+def _settings_versions(db: Path) -> dict[str, tuple[int, bool]]:
+    """Each ward-list settings List stored on the EPJ: its version, and whether it hides empty beds."""
+    code = terms().list_code.ward_list_settings.code
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, version, body FROM resources WHERE type = 'List' AND deleted = 0").fetchall()
+    lists = {rid: (version, json.loads(body)) for rid, version, body in rows}
+    return {rid: (version, prefs_of(body).hide_empty) for rid, (version, body) in lists.items()
+            if any(c.get("code") == code for c in body.get("code", {}).get("coding", []))}
+
+
+def _wait_for_saved_settings(db: Path, before: dict[str, tuple[int, bool]], timeout_s: float = 20) -> None:
+    """Wait until a settings List saved after ``before`` hides empty beds (the app saves in the
+    background; a fixed wait lost the race on a busy machine)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for rid, (version, hides) in _settings_versions(db).items():
+            if hides and version > before.get(rid, (0, False))[0]:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"hiding empty beds was not saved on the EPJ within {timeout_s:.0f} s")
+
+
 def test_hiding_empty_beds_is_remembered_for_the_user(browser: Browser, quick: RunningApp, facts: SeedFacts) -> None:
     page = open_app(browser, quick.url, SMALL_PHONE)
     try:
@@ -178,10 +205,11 @@ def test_hiding_empty_beds_is_remembered_for_the_user(browser: Browser, quick: R
         page.mouse.move(180, 500)
         page.mouse.wheel(0, -5000)
         page.wait_for_timeout(300)
+        before = _settings_versions(quick.db)
         hide.click()
         expect(hide).to_have_attribute("aria-checked", "true", timeout=10_000)
         shot(page, "73-ward-hide-empty-360x740")
-        page.wait_for_timeout(1500)  # saved on the EPJ in the background
+        _wait_for_saved_settings(quick.db, before)  # saved on the EPJ in the background
     finally:
         page.context.close()
     again = open_app(browser, quick.url, SMALL_PHONE)  # another phone: nothing kept on this one
