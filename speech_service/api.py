@@ -273,6 +273,7 @@ class SpeechApi:
             started = time.perf_counter()
             count = 0
             texts: list[str] = []
+            failure: dict[str, Any] | None = None
             try:
                 for segment in self.engine.transcribe(audio, language=language, initial_prompt=prompt):
                     yield _line({"type": "segment", "index": count, "start": round(segment.start, 2),
@@ -282,21 +283,22 @@ class SpeechApi:
                     count += 1
             except EngineUnavailable as problem:
                 note["error"] = "engine-unavailable"
-                yield _line({"type": "error", "error": "engine-unavailable", "message": str(problem)})
-                return
+                failure = {"type": "error", "error": "engine-unavailable", "message": str(problem)}
             except Exception as problem:  # the engine's own failure: tell the client, keep serving
                 log.exception("transcription failed")
                 note["error"] = "engine-failed"
-                yield _line({"type": "error", "error": "engine-failed",
-                             "message": f"The transcription failed ({type(problem).__name__}); try again"})
-                return
+                failure = {"type": "error", "error": "engine-failed",
+                           "message": f"The transcription failed ({type(problem).__name__}); try again"}
             finally:
                 seconds = time.perf_counter() - started
                 self.admission.engine_done(seconds)
                 note.update(segments=count, processing_s=round(seconds, 2))
-            yield _line({"type": "done", **head, "segments": count, "no_speech": count == 0,
-                         "text": " ".join(texts), "machine_transcribed": True,
-                         "processing_seconds": round(seconds, 2)})
+                # Free the place before the last line goes out: a phone that sends its next
+                # recording as soon as it reads "done" must not be told the service is busy.
+                close()
+            yield _line(failure or {"type": "done", **head, "segments": count, "no_speech": count == 0,
+                                    "text": " ".join(texts), "machine_transcribed": True,
+                                    "processing_seconds": round(seconds, 2)})
 
         return Response(200, {"Content-Type": NDJSON, "Cache-Control": "no-store"}, stream(), close, note)
 

@@ -321,3 +321,20 @@ def test_chunked_uploads_are_refused_with_a_clear_message(serve: ServeFactory) -
     with served.client() as client:
         response = client.post("/v1/transcriptions", content=chunks(), headers=WAV)
     assert response.status_code == 411 and response.json()["error"] == "length-required"
+
+
+@pytest.mark.parametrize(("engine", "last"), [(FakeEngine(), "done"), (FakeEngine(fail_after=0), "error")])
+def test_the_place_is_free_before_the_last_line_is_sent(engine: FakeEngine, last: str) -> None:
+    """A phone that sends its next recording as soon as it reads the last line is not told "busy":
+    the service frees the place before that line goes out, not when the connection closes."""
+    service = SpeechService.open(SpeechConfig(), engine)
+    body = wav_bytes(tone(1.0))
+    request = Request("POST", "/v1/transcriptions", [], {"content-type": "audio/wav"}, "127.0.0.1", len(body))
+    response = service.api.handle(request, lambda: body)
+    assert response.status == 200 and not isinstance(response.body, bytes)
+    stream = iter(response.body)
+    assert json.loads(next(stream))["type"] == "accepted"
+    assert service.api.admission.admitted == 1
+    *_, final = stream  # every line, as the server sends them; it has not closed the response yet
+    assert json.loads(final)["type"] == last
+    assert service.api.admission.admitted == 0
